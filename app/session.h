@@ -1,0 +1,83 @@
+#pragma once
+// One simulation session as the command line and the window drive it: the imitation
+// environment, the drive (policy or reference pose) and running statistics.
+
+#include <Eigen/Core>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/character.h"
+#include "sim/result.h"
+
+namespace app {
+
+enum class DriveMode { Policy, Reference };
+const char* toString(DriveMode mode);
+
+// Files and settings a session starts from (defaults: the project's own assets and weights).
+struct SessionOptions {
+    std::string characterPath;  // empty: assets/characters/humanoid.json
+    std::string gainsPath;      // empty: assets/characters/humanoid_ctrl.json
+    std::string motionPath;     // empty: assets/motions/walk.json
+    std::string policyPath;     // empty: weights/walk_actor.safetensors if present, else init
+    DriveMode drive = DriveMode::Policy;
+    unsigned long long seed = 1;
+    double startTime = -1;      // >= 0: every reset starts the clip here; < 0: random (RSI)
+    double physicsRate = 1200;  // [Hz]
+    double pdRate = 600;        // [Hz]
+    double policyRate = 30;     // [Hz]
+    double episodeSeconds = 20; // episode time limit [s]
+};
+
+// Reward of the last control step, split into DeepMimic's five terms (each in [0, 1]).
+struct RewardReadout {
+    double total = 0, pose = 0, velocity = 0, endEffector = 0, root = 0, com = 0;
+};
+
+// What a session reports after each control step.
+struct SessionStatus {
+    double simTime = 0;          // simulated time since the session started [s]
+    double episodeTime = 0;      // time in the current episode [s]
+    double clipTime = 0;         // reference clip time [s]
+    int episodes = 0;            // episodes started
+    int falls = 0;               // episodes ended by a fall
+    long long controlSteps = 0;  // policy steps taken
+    double rewardSum = 0;        // sum of per-step rewards
+    double finishedEpisodeSeconds = 0;  // total length of finished episodes [s]
+    int finishedEpisodes = 0;
+    RewardReadout lastReward;
+    std::string weightsDescription;  // which weights the policy runs
+};
+
+// World placement of every body, for drawing: the simulated character and the reference.
+struct BodyPlacement {
+    Eigen::Vector3d position;     // centre of mass [m]
+    Eigen::Quaterniond rotation;  // body frame
+};
+struct SceneSnapshot {
+    std::vector<BodyPlacement> simulated;
+    std::vector<BodyPlacement> reference;
+};
+
+class Session {
+public:
+    static sim::Result<std::unique_ptr<Session>> create(const SessionOptions& options);
+    virtual ~Session() = default;
+
+    virtual const sim::Character& character() const = 0;
+    virtual const SessionOptions& options() const = 0;
+
+    // Advances one control step (policy query, then PD updates and physics substeps). Starts a
+    // new episode first when the last one ended.
+    virtual void advanceControlStep() = 0;
+    // Ends the current episode and starts a new one (reference state initialization).
+    virtual void reset() = 0;
+    virtual void setDriveMode(DriveMode mode) = 0;
+
+    virtual const SessionStatus& status() const = 0;
+    virtual void snapshot(SceneSnapshot& out) const = 0;
+};
+
+}  // namespace app

@@ -1,0 +1,23 @@
+#include "render/character_scene.h"
+
+namespace render {
+
+void appendBody(Scene& scene, const sim::BodyDef& body, const Eigen::Vector3d& position,
+                const Eigen::Quaterniond& rotation, const CharacterStyle& style) {
+    ShapeItem item;
+    item.shape = body.shape;
+    item.param = glm::vec3(static_cast<float>(body.param.x()), static_cast<float>(body.param.y()),
+                           static_cast<float>(body.param.z()));
+    item.position = glm::vec3(static_cast<float>(position.x()), static_cast<float>(position.y()),
+                              static_cast<float>(position.z()));
+    const Eigen::Quaterniond q = rotation.normalized();
+    item.rotation = glm::quat(static_cast<float>(q.w()), static_cast<float>(q.x()),
+                              static_cast<float>(q.y()), static_cast<float>(q.z()));
+    const glm::vec3 base(static_cast<float>(body.color.x()), static_cast<float>(body.color.y()),
+                         static_cast<float>(body.color.z()));
+    item.color = glm::vec4(glm::mix(base, style.tint, style.tintAmount),
+                           static_cast<float>(body.color.w()) * style.alpha);
+    scene.items.push_back(item);
+}
+
+}  // namespace render

@@ -1,0 +1,44 @@
+#pragma once
+// Turns a character description plus per-body world placements into scene items.
+
+#include <Eigen/Core>
+#include <Eigen/Geometry>
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "render/scene.h"
+#include "sim/character.h"
+
+namespace render {
+
+// How one copy of the character is drawn.
+struct CharacterStyle {
+    float alpha = 1.0f;          // multiplies each body's alpha; < 1 draws translucent
+    glm::vec3 tint{1.0f};        // target colour mixed in by `tintAmount`
+    float tintAmount = 0.0f;     // 0 keeps the BodyDef colours, 1 paints everything `tint`
+};
+
+// The translucent, blue-tinted look of the kinematic reference.
+inline CharacterStyle referenceStyle() { return {0.35f, glm::vec3(0.35f, 0.6f, 1.0f), 0.6f}; }
+
+// Appends one item for `body` whose frame (centre of mass, shape axes) is at `position`,
+// `rotation` in the world. The attach rotation must already be part of `rotation`.
+void appendBody(Scene& scene, const sim::BodyDef& body, const Eigen::Vector3d& position,
+                const Eigen::Quaterniond& rotation, const CharacterStyle& style);
+
+// Appends every body of `character`, placed by `placements` (one per body, in body order, each
+// with `position` and `rotation` members such as app::BodyPlacement). Extra placements are
+// ignored and missing ones skip their bodies, so a snapshot taken mid-reload cannot overrun.
+template <class Placement>
+void appendCharacter(Scene& scene, const sim::Character& character,
+                     const std::vector<Placement>& placements, const CharacterStyle& style) {
+    const std::size_t count = std::min(character.bodies.size(), placements.size());
+    for (std::size_t i = 0; i < count; ++i) {
+        appendBody(scene, character.bodies[i], placements[i].position, placements[i].rotation,
+                   style);
+    }
+}
+
+}  // namespace render

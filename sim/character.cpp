@@ -177,9 +177,9 @@ Result<JointDef> parseJoint(const Json& object, const Where& where, int index) {
     CHARSIM_TRY(readJointType(object, where, joint.type));
 
     // Parent: -1 for the root (joint 0), else an earlier joint.
-    std::string parentExpected = index == 0 ? "-1 (joint 0 is the root)"
-                                            : "an integer joint index below " +
-                                                  std::to_string(index);
+    std::string parentExpected = index == 0
+                                     ? "-1 (joint 0 is the root)"
+                                     : "an integer joint index below " + std::to_string(index);
     joint.parent = -1;
     CHARSIM_TRY(json::readInt(object, where, "Parent", joint.parent, index > 0, parentExpected));
     bool parentOk = index == 0 ? joint.parent == -1 : joint.parent >= 0 && joint.parent < index;
@@ -201,10 +201,10 @@ Result<JointDef> parseJoint(const Json& object, const Where& where, int index) {
         joint.attach.setZero();  // DeepMimic forces the root's attach point to the origin
     }
     for (int i = 0; i < 3; ++i) {
-        CHARSIM_TRY(json::readNumber(object, where, "LimLow" + std::to_string(i),
-                                     joint.limitLow[i]));
-        CHARSIM_TRY(json::readNumber(object, where, "LimHigh" + std::to_string(i),
-                                     joint.limitHigh[i]));
+        CHARSIM_TRY(
+            json::readNumber(object, where, "LimLow" + std::to_string(i), joint.limitLow[i]));
+        CHARSIM_TRY(
+            json::readNumber(object, where, "LimHigh" + std::to_string(i), joint.limitHigh[i]));
     }
     CHARSIM_TRY(json::readNumber(object, where, "TorqueLim", joint.torqueLimit));
     CHARSIM_TRY(json::readNumber(object, where, "ForceLim", joint.forceLimit));
@@ -253,8 +253,8 @@ Result<DrawShapeDef> parseDrawShape(const Json& object, const Where& where, int 
     CHARSIM_TRY(readShape(object, where, shape.shape));
     std::string parentExpected =
         "an integer joint index in [0, " + std::to_string(numJoints - 1) + "]";
-    CHARSIM_TRY(json::readInt(object, where, "ParentJoint", shape.parentJoint, true,
-                              parentExpected));
+    CHARSIM_TRY(
+        json::readInt(object, where, "ParentJoint", shape.parentJoint, true, parentExpected));
     if (shape.parentJoint < 0 || shape.parentJoint >= numJoints) {
         return json::fieldError(where, "ParentJoint", parentExpected,
                                 json::member(object, "ParentJoint"));
@@ -327,8 +327,8 @@ Status parseJoints(const Json& root, const std::string& source, Character& chara
         return json::fieldError(top, "Skeleton", "an object holding \"Joints\"", skeleton);
     }
     std::optional<Error> error;
-    const Json* joints = json::readArray(*skeleton, Where{source, "Skeleton"}, "Joints", true,
-                                         error);
+    const Json* joints =
+        json::readArray(*skeleton, Where{source, "Skeleton"}, "Joints", true, error);
     if (joints == nullptr) {
         return *error;
     }
@@ -409,8 +409,10 @@ Result<Character> parseCharacter(const std::string& jsonText, const std::string&
         return Error{root.error()};
     }
     if (!root->is_object()) {
-        return Error{sourceName + ": must be a JSON object with \"Skeleton\" and \"BodyDefs\", "
-                                  "found " + json::describe(&root.value())};
+        return Error{sourceName +
+                     ": must be a JSON object with \"Skeleton\" and \"BodyDefs\", "
+                     "found " +
+                     json::describe(&root.value())};
     }
     Character character;
     character.sourcePath = sourceName;

@@ -33,8 +33,8 @@ struct JointDef {
     Eigen::Quaterniond attachRotation{1, 0, 0, 0};  // from AttachTheta (Rz * Ry * Rx)
     Eigen::Vector3d limitLow{1, 1, 1};   // LimLow0..2 [rad]; low > high means "no limit"
     Eigen::Vector3d limitHigh{0, 0, 0};  // LimHigh0..2 [rad]
-    double torqueLimit = 0;              // TorqueLim: bound on the joint torque's norm [N m]
-    double forceLimit = 0;               // ForceLim [N] (unused by the humanoid)
+    double torqueLimit = 0;  // TorqueLim: bound on the torque's norm [N m]; loader default +inf
+    double forceLimit = 0;   // ForceLim [N] (unused by the humanoid); loader default +inf
     bool isEndEffector = false;          // IsEndEffector: counts in the end-effector reward
     double diffWeight = 1;               // DiffWeight: weight in the pose and velocity rewards
 };
@@ -42,9 +42,9 @@ struct JointDef {
 struct BodyDef {
     ShapeType shape = ShapeType::Sphere;
     double mass = 0;                          // [kg]
-    int collisionGroup = 1;                   // ColGroup: 0 none, -1 all, else bit (1 << group)
+    int collisionGroup = 1;  // ColGroup: 0 none, -1 all (loader default), else bit (1 << group)
     bool enableFallContact = false;           // EnableFallContact as written in the file
-    Eigen::Vector3d attach{0, 0, 0};          // body centre (= centre of mass) in its joint frame [m]
+    Eigen::Vector3d attach{0, 0, 0};          // body centre (= COM) in its joint frame [m]
     Eigen::Quaterniond attachRotation{1, 0, 0, 0};
     Eigen::Vector3d param{0, 0, 0};           // Param0..2: see shapeHalfExtents() for meaning
     Eigen::Vector4d color{0.6, 0.6, 0.6, 1};  // ColorR/G/B/A
@@ -84,6 +84,9 @@ struct Character {
 };
 
 // Reads a DeepMimic character file. Errors name the file, the array entry and the field.
+// Refused: planar/prismatic joints, cylinder/null shapes, a root other than joint 0 of type
+// "none", parents not below the joint's index, IDs other than the array index, non-positive
+// masses or sizes, non-finite or |x| > 1e9 numbers, and BodyDefs not one per joint.
 Result<Character> loadCharacter(const std::string& path);
 // Parses character JSON text; `sourceName` is used in error messages.
 Result<Character> parseCharacter(const std::string& jsonText, const std::string& sourceName);

@@ -13,8 +13,7 @@ namespace {
 Status parsePdEntry(const Json& object, const Where& where, const Character& character,
                     ControllerConfig& config, std::vector<bool>& seen) {
     int numJoints = character.numJoints();
-    std::string idExpected =
-        "an integer joint index in [0, " + std::to_string(numJoints - 1) + "]";
+    std::string idExpected = "an integer joint index in [0, " + std::to_string(numJoints - 1) + "]";
     int id = -1;
     CHARSIM_TRY(json::readInt(object, where, "ID", id, true, idExpected));
     if (id < 0 || id >= numJoints) {

@@ -32,7 +32,8 @@ std::string lineColumn(const std::string& text, std::size_t byte) {
 Result<std::string> readTextFile(const std::string& path, const std::string& what) {
     std::ifstream stream(path, std::ios::binary);
     if (!stream) {
-        return Error{path + ": cannot open " + what + " file (check the path exists and is readable)"};
+        return Error{path + ": cannot open " + what +
+                     " file (check the path exists and is readable)"};
     }
     std::ostringstream buffer;
     buffer << stream.rdbuf();

@@ -11,11 +11,11 @@
 #include "sim/result.h"
 
 // Returns early from the enclosing function (which returns Status or Result<T>) on failure.
-#define CHARSIM_TRY(expr)                                   \
-    do {                                                    \
+#define CHARSIM_TRY(expr)                                     \
+    do {                                                      \
         if (::sim::Status tryStatus_ = (expr); !tryStatus_) { \
-            return ::sim::Error{tryStatus_.error()};        \
-        }                                                   \
+            return ::sim::Error{tryStatus_.error()};          \
+        }                                                     \
     } while (0)
 
 namespace sim::json {

@@ -60,8 +60,8 @@ void forwardKinematics(const Character& character, const Eigen::Ref<const Eigen:
             frames.jointRotation[j] = joint.attachRotation * local;
         } else {
             const Eigen::Quaterniond& parentRotation = frames.jointRotation[joint.parent];
-            frames.jointPosition[j] = frames.jointPosition[joint.parent] + parentRotation *
-                                                                                 joint.attach;
+            frames.jointPosition[j] =
+                frames.jointPosition[joint.parent] + parentRotation * joint.attach;
             frames.jointRotation[j] = parentRotation * joint.attachRotation * local;
         }
         const BodyDef& body = character.bodies[j];
@@ -91,10 +91,9 @@ void bodyVelocities(const Character& character, const Eigen::Ref<const Eigen::Ve
         } else {
             // The parent's joint-origin velocity is recovered from its body velocity.
             const Eigen::Vector3d& parentAngular = velocities.angular[joint.parent];
-            Eigen::Vector3d parentLinear =
-                velocities.linear[joint.parent] +
-                parentAngular.cross(frames.jointPosition[joint.parent] -
-                                    frames.bodyPosition[joint.parent]);
+            Eigen::Vector3d parentLinear = velocities.linear[joint.parent] +
+                                           parentAngular.cross(frames.jointPosition[joint.parent] -
+                                                               frames.bodyPosition[joint.parent]);
             linear = parentLinear + parentAngular.cross(frames.jointPosition[j] -
                                                         frames.jointPosition[joint.parent]);
             angular = parentAngular;
@@ -105,8 +104,8 @@ void bodyVelocities(const Character& character, const Eigen::Ref<const Eigen::Ve
             }
         }
         velocities.angular[j] = angular;
-        velocities.linear[j] = linear + angular.cross(frames.bodyPosition[j] -
-                                                      frames.jointPosition[j]);
+        velocities.linear[j] =
+            linear + angular.cross(frames.bodyPosition[j] - frames.jointPosition[j]);
     }
 }
 
@@ -120,8 +119,7 @@ Eigen::Vector3d centerOfMass(const Character& character, const KinematicFrames& 
     return mass > 0 ? Eigen::Vector3d(sum / mass) : Eigen::Vector3d::Zero();
 }
 
-Eigen::Vector3d centerOfMassVelocity(const Character& character,
-                                     const BodyVelocities& velocities) {
+Eigen::Vector3d centerOfMassVelocity(const Character& character, const BodyVelocities& velocities) {
     Eigen::Vector3d sum = Eigen::Vector3d::Zero();
     double mass = 0;
     for (int j = 0; j < character.numJoints(); ++j) {

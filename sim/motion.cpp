@@ -175,13 +175,12 @@ Status parseFrame(const Json& row, const std::string& source, int f, int numFram
     int expected = 1 + character.poseSize;
     Where where{source, "Frames[" + std::to_string(f) + "]"};
     if (!row.is_array() || static_cast<int>(row.size()) != expected) {
-        std::string found = row.is_array() ? std::to_string(row.size()) + " numbers"
-                                           : json::describe(&row);
-        return json::entryError(where, "must be an array of " + std::to_string(expected) +
-                                           " numbers (duration + " +
-                                           std::to_string(character.poseSize) +
-                                           " pose entries for " + character.sourcePath +
-                                           "), found " + found);
+        std::string found =
+            row.is_array() ? std::to_string(row.size()) + " numbers" : json::describe(&row);
+        return json::entryError(
+            where, "must be an array of " + std::to_string(expected) + " numbers (duration + " +
+                       std::to_string(character.poseSize) + " pose entries for " +
+                       character.sourcePath + "), found " + found);
     }
     for (int i = 0; i < expected; ++i) {
         const Json& value = row[i];
@@ -191,7 +190,8 @@ Status parseFrame(const Json& row, const std::string& source, int f, int numFram
             std::string name = i == 0 ? "duration" : poseEntryName(character, i - 1);
             return json::entryError(where, "entry " + std::to_string(i) + " (" + name +
                                                ") must be a finite number of magnitude at "
-                                               "most 1e9, found " + json::describe(&value));
+                                               "most 1e9, found " +
+                                               json::describe(&value));
         }
         if (i == 0) {
             duration = number;
@@ -219,7 +219,8 @@ Status parseFrame(const Json& row, const std::string& source, int f, int numFram
                                                std::to_string(offset + 4) + " (" +
                                                poseEntryName(character, offset) +
                                                "..z) must be a non-zero quaternion, found "
-                                               "norm " + std::to_string(norm));
+                                               "norm " +
+                                               std::to_string(norm));
         }
         q /= norm;
     }

@@ -19,10 +19,12 @@ enum class LoopMode {
 
 struct Motion {
     std::string sourcePath;
-    LoopMode loop = LoopMode::Wrap;
+    LoopMode loop = LoopMode::Wrap;  // the loader uses DeepMimic's "none" when "Loop" is absent
     std::vector<double> frameTimes;  // start time of each frame [s]; frameTimes[0] == 0
     Eigen::MatrixXd framePoses;      // [numFrames, poseSize], quaternions normalized
-    Eigen::MatrixXd frameVelocities; // [numFrames, poseSize], filtered finite differences
+    // [numFrames, poseSize]: finite differences from frame i to i + 1 (the last row repeats the
+    // one before), low-passed by DeepMimic's 2nd-order Butterworth run forward then backward.
+    Eigen::MatrixXd frameVelocities;
     double velocityFilterCutoff = 6;  // VelFilterCutoff [Hz]; <= 0 disables filtering
 
     int numFrames() const { return static_cast<int>(framePoses.rows()); }
@@ -30,7 +32,11 @@ struct Motion {
 };
 
 // Reads a DeepMimic motion file for `character`. Errors name the file, the frame and the entry.
+// Refused: "mirror" loops, rows of the wrong length, non-finite or |x| > 1e9 values, negative
+// durations, zero durations before the last frame, zero quaternions, and a filter cutoff at or
+// above half the frame rate.
 Result<Motion> loadMotion(const std::string& path, const Character& character);
+// Parses motion JSON text; `sourceName` is used in error messages.
 Result<Motion> parseMotion(const std::string& jsonText, const std::string& sourceName,
                            const Character& character);
 

@@ -93,19 +93,20 @@ GoldenErrors compareWithGolden(const std::string& motionFile, const std::string&
                 errors.jointPos, maxAbs(frames.jointPosition[j], toVector(sample["joint_pos"][j])));
             errors.bodyPos = std::max(
                 errors.bodyPos, maxAbs(frames.bodyPosition[j], toVector(sample["body_pos"][j])));
-            errors.bodyLinvel = std::max(errors.bodyLinvel,
-                                         maxAbs(velocities.linear[j],
-                                                toVector(sample["body_linvel"][j])));
-            errors.jointRot = std::max(errors.jointRot, quaternionError(frames.jointRotation[j],
-                                                                        sample["joint_rot_wxyz"][j]));
+            errors.bodyLinvel =
+                std::max(errors.bodyLinvel,
+                         maxAbs(velocities.linear[j], toVector(sample["body_linvel"][j])));
+            errors.jointRot =
+                std::max(errors.jointRot,
+                         quaternionError(frames.jointRotation[j], sample["joint_rot_wxyz"][j]));
             errors.bodyRot = std::max(errors.bodyRot, quaternionError(frames.bodyRotation[j],
                                                                       sample["body_rot_wxyz"][j]));
         }
-        errors.com = std::max(errors.com, maxAbs(sim::centerOfMass(*character, frames),
-                                                 toVector(sample["com"])));
-        errors.comVel = std::max(errors.comVel,
-                                 maxAbs(sim::centerOfMassVelocity(*character, velocities),
-                                        toVector(sample["com_vel"])));
+        errors.com = std::max(
+            errors.com, maxAbs(sim::centerOfMass(*character, frames), toVector(sample["com"])));
+        errors.comVel = std::max(
+            errors.comVel,
+            maxAbs(sim::centerOfMassVelocity(*character, velocities), toVector(sample["com_vel"])));
     }
     MESSAGE(goldenFile << " max abs errors: pose " << errors.pose << ", vel " << errors.vel
                        << ", joint_pos " << errors.jointPos << ", joint_rot " << errors.jointRot
@@ -132,96 +133,98 @@ void checkGolden(const GoldenErrors& errors) {
 }  // namespace
 
 TEST_SUITE("sim") {
+    TEST_CASE("forward kinematics places a bent chain where trigonometry says") {
+        sim::Character character = chainCharacter();
+        Eigen::VectorXd pose = Eigen::VectorXd::Zero(character.poseSize);
+        pose.head<3>() << 1, 2, 3;
+        // Root turned 90 degrees about +X (local Y maps to world +Z), elbow bent 90 degrees about
+        // Z.
+        Eigen::Quaterniond root(Eigen::AngleAxisd(kPi / 2, Eigen::Vector3d::UnitX()));
+        pose.segment<4>(3) << root.w(), root.x(), root.y(), root.z();
+        pose[7] = kPi / 2;
 
-TEST_CASE("forward kinematics places a bent chain where trigonometry says") {
-    sim::Character character = chainCharacter();
-    Eigen::VectorXd pose = Eigen::VectorXd::Zero(character.poseSize);
-    pose.head<3>() << 1, 2, 3;
-    // Root turned 90 degrees about +X (local Y maps to world +Z), elbow bent 90 degrees about Z.
-    Eigen::Quaterniond root(Eigen::AngleAxisd(kPi / 2, Eigen::Vector3d::UnitX()));
-    pose.segment<4>(3) << root.w(), root.x(), root.y(), root.z();
-    pose[7] = kPi / 2;
-
-    sim::KinematicFrames frames;
-    sim::forwardKinematics(character, pose, frames);
-    CHECK(maxAbs(frames.jointPosition[1], Eigen::Vector3d(1, 2, 4)) < 1e-12);
-    // The body's +X offset turns to the joint's +Y (elbow), which the root maps to world +Z.
-    CHECK(maxAbs(frames.bodyPosition[1], Eigen::Vector3d(1, 2, 4.5)) < 1e-12);
-    CHECK(maxAbs(frames.bodyPosition[0], Eigen::Vector3d(1, 2, 3)) < 1e-12);
-    // COM: (1 kg at z = 3 + 3 kg at z = 4.5) / 4 kg.
-    CHECK(maxAbs(sim::centerOfMass(character, frames), Eigen::Vector3d(1, 2, 4.125)) < 1e-12);
-}
-
-TEST_CASE("body velocities add the joint rate's lever arm to the root motion") {
-    sim::Character character = chainCharacter();
-    REQUIRE(character.poseSize == 8);
-    Eigen::VectorXd pose = Eigen::VectorXd::Zero(8);
-    pose[3] = 1;  // identity root rotation
-    Eigen::VectorXd vel = Eigen::VectorXd::Zero(character.poseSize);
-    vel.head<3>() << 0.5, 0, 0;  // root moves along +X
-    vel[7] = 2;                  // elbow spins at 2 rad/s about Z
-
-    sim::KinematicFrames frames;
-    sim::BodyVelocities velocities;
-    sim::forwardKinematics(character, pose, frames);
-    sim::bodyVelocities(character, pose, vel, frames, velocities);
-    // Body 1 sits 0.5 m along +X from the elbow: w x r = (0,0,2) x (0.5,0,0) = (0,1,0).
-    CHECK(maxAbs(velocities.linear[1], Eigen::Vector3d(0.5, 1, 0)) < 1e-12);
-    CHECK(maxAbs(velocities.angular[1], Eigen::Vector3d(0, 0, 2)) < 1e-12);
-    CHECK(maxAbs(velocities.linear[0], Eigen::Vector3d(0.5, 0, 0)) < 1e-12);
-    CHECK(maxAbs(sim::centerOfMassVelocity(character, velocities),
-                 Eigen::Vector3d(0.5, 0.75, 0)) < 1e-12);
-}
-
-TEST_CASE("shortest-arc slerp takes the short way between q and a negated neighbour") {
-    Eigen::Quaterniond a(Eigen::AngleAxisd(0.2, Eigen::Vector3d::UnitY()));
-    Eigen::Quaterniond b(Eigen::AngleAxisd(0.6, Eigen::Vector3d::UnitY()));
-    Eigen::Quaterniond negB(-b.w(), -b.x(), -b.y(), -b.z());
-    Eigen::Quaterniond mid = sim::slerpShortest(a, negB, 0.5);
-    // Halfway along the short arc is 0.4 rad about Y, not the long way round.
-    CHECK(sim::rotationAngle(mid * Eigen::Quaterniond(Eigen::AngleAxisd(0.4, Eigen::Vector3d::UnitY()))
-                                        .conjugate()) < 1e-12);
-    CHECK(std::abs(mid.norm() - 1) < 1e-15);
-    CHECK(sim::rotationAngle(sim::slerpShortest(a, negB, 0.0) * a.conjugate()) < 1e-12);
-    CHECK(sim::rotationAngle(sim::slerpShortest(a, negB, 1.0) * b.conjugate()) < 1e-12);
-    for (double t = 0; t <= 1.0; t += 0.125) {
-        CHECK(std::abs(sim::slerpShortest(a, negB, t).norm() - 1) < 1e-15);
+        sim::KinematicFrames frames;
+        sim::forwardKinematics(character, pose, frames);
+        CHECK(maxAbs(frames.jointPosition[1], Eigen::Vector3d(1, 2, 4)) < 1e-12);
+        // The body's +X offset turns to the joint's +Y (elbow), which the root maps to world +Z.
+        CHECK(maxAbs(frames.bodyPosition[1], Eigen::Vector3d(1, 2, 4.5)) < 1e-12);
+        CHECK(maxAbs(frames.bodyPosition[0], Eigen::Vector3d(1, 2, 3)) < 1e-12);
+        // COM: (1 kg at z = 3 + 3 kg at z = 4.5) / 4 kg.
+        CHECK(maxAbs(sim::centerOfMass(character, frames), Eigen::Vector3d(1, 2, 4.125)) < 1e-12);
     }
-}
 
-TEST_CASE("rotation vectors round-trip and take the shortest angle") {
-    Eigen::Vector3d v(0.3, -1.1, 0.7);
-    Eigen::Quaterniond q = sim::rotationVectorToQuaternion(v);
-    CHECK(maxAbs(sim::quaternionToRotationVector(q), v) < 1e-12);
-    Eigen::Quaterniond negQ(-q.w(), -q.x(), -q.y(), -q.z());
-    CHECK(maxAbs(sim::quaternionToRotationVector(negQ), v) < 1e-12);
-    CHECK(std::abs(sim::rotationAngle(q) - v.norm()) < 1e-12);
-    // A 1.5 pi turn is a -0.5 pi turn.
-    Eigen::Quaterniond big(Eigen::AngleAxisd(1.5 * kPi, Eigen::Vector3d::UnitZ()));
-    CHECK(maxAbs(sim::quaternionToRotationVector(big), Eigen::Vector3d(0, 0, -0.5 * kPi)) < 1e-12);
-    CHECK(sim::quaternionToRotationVector(Eigen::Quaterniond::Identity()).norm() == 0.0);
-}
+    TEST_CASE("body velocities add the joint rate's lever arm to the root motion") {
+        sim::Character character = chainCharacter();
+        REQUIRE(character.poseSize == 8);
+        Eigen::VectorXd pose = Eigen::VectorXd::Zero(8);
+        pose[3] = 1;  // identity root rotation
+        Eigen::VectorXd vel = Eigen::VectorXd::Zero(character.poseSize);
+        vel.head<3>() << 0.5, 0, 0;  // root moves along +X
+        vel[7] = 2;                  // elbow spins at 2 rad/s about Z
 
-TEST_CASE("heading is the yaw of the root's +X axis and its removal zeroes it") {
-    Eigen::Quaterniond yaw(Eigen::AngleAxisd(0.8, Eigen::Vector3d::UnitY()));
-    Eigen::Quaterniond tilt(Eigen::AngleAxisd(0.3, Eigen::Vector3d::UnitZ()));
-    Eigen::Quaterniond root = yaw * tilt;
-    CHECK(sim::headingAngle(root) == doctest::Approx(0.8).epsilon(1e-12));
-    CHECK(std::abs(sim::headingAngle(sim::headingRemoval(root) * root)) < 1e-12);
-}
-
-TEST_CASE("kinematics of the DeepMimic walk match DeepMimic's golden samples") {
-    if (!test::haveShared("deepmimic/golden/kinematics.json")) {
-        return;
+        sim::KinematicFrames frames;
+        sim::BodyVelocities velocities;
+        sim::forwardKinematics(character, pose, frames);
+        sim::bodyVelocities(character, pose, vel, frames, velocities);
+        // Body 1 sits 0.5 m along +X from the elbow: w x r = (0,0,2) x (0.5,0,0) = (0,1,0).
+        CHECK(maxAbs(velocities.linear[1], Eigen::Vector3d(0.5, 1, 0)) < 1e-12);
+        CHECK(maxAbs(velocities.angular[1], Eigen::Vector3d(0, 0, 2)) < 1e-12);
+        CHECK(maxAbs(velocities.linear[0], Eigen::Vector3d(0.5, 0, 0)) < 1e-12);
+        CHECK(maxAbs(sim::centerOfMassVelocity(character, velocities),
+                     Eigen::Vector3d(0.5, 0.75, 0)) < 1e-12);
     }
-    checkGolden(compareWithGolden("humanoid3d_walk.txt", "kinematics.json"));
-}
 
-TEST_CASE("kinematics of the DeepMimic run match DeepMimic's golden samples") {
-    if (!test::haveShared("deepmimic/golden/kinematics_run.json")) {
-        return;
+    TEST_CASE("shortest-arc slerp takes the short way between q and a negated neighbour") {
+        Eigen::Quaterniond a(Eigen::AngleAxisd(0.2, Eigen::Vector3d::UnitY()));
+        Eigen::Quaterniond b(Eigen::AngleAxisd(0.6, Eigen::Vector3d::UnitY()));
+        Eigen::Quaterniond negB(-b.w(), -b.x(), -b.y(), -b.z());
+        Eigen::Quaterniond mid = sim::slerpShortest(a, negB, 0.5);
+        // Halfway along the short arc is 0.4 rad about Y, not the long way round.
+        CHECK(sim::rotationAngle(
+                  mid * Eigen::Quaterniond(Eigen::AngleAxisd(0.4, Eigen::Vector3d::UnitY()))
+                            .conjugate()) < 1e-12);
+        CHECK(std::abs(mid.norm() - 1) < 1e-15);
+        CHECK(sim::rotationAngle(sim::slerpShortest(a, negB, 0.0) * a.conjugate()) < 1e-12);
+        CHECK(sim::rotationAngle(sim::slerpShortest(a, negB, 1.0) * b.conjugate()) < 1e-12);
+        for (double t = 0; t <= 1.0; t += 0.125) {
+            CHECK(std::abs(sim::slerpShortest(a, negB, t).norm() - 1) < 1e-15);
+        }
     }
-    checkGolden(compareWithGolden("humanoid3d_run.txt", "kinematics_run.json"));
-}
+
+    TEST_CASE("rotation vectors round-trip and take the shortest angle") {
+        Eigen::Vector3d v(0.3, -1.1, 0.7);
+        Eigen::Quaterniond q = sim::rotationVectorToQuaternion(v);
+        CHECK(maxAbs(sim::quaternionToRotationVector(q), v) < 1e-12);
+        Eigen::Quaterniond negQ(-q.w(), -q.x(), -q.y(), -q.z());
+        CHECK(maxAbs(sim::quaternionToRotationVector(negQ), v) < 1e-12);
+        CHECK(std::abs(sim::rotationAngle(q) - v.norm()) < 1e-12);
+        // A 1.5 pi turn is a -0.5 pi turn.
+        Eigen::Quaterniond big(Eigen::AngleAxisd(1.5 * kPi, Eigen::Vector3d::UnitZ()));
+        CHECK(maxAbs(sim::quaternionToRotationVector(big), Eigen::Vector3d(0, 0, -0.5 * kPi)) <
+              1e-12);
+        CHECK(sim::quaternionToRotationVector(Eigen::Quaterniond::Identity()).norm() == 0.0);
+    }
+
+    TEST_CASE("heading is the yaw of the root's +X axis and its removal zeroes it") {
+        Eigen::Quaterniond yaw(Eigen::AngleAxisd(0.8, Eigen::Vector3d::UnitY()));
+        Eigen::Quaterniond tilt(Eigen::AngleAxisd(0.3, Eigen::Vector3d::UnitZ()));
+        Eigen::Quaterniond root = yaw * tilt;
+        CHECK(sim::headingAngle(root) == doctest::Approx(0.8).epsilon(1e-12));
+        CHECK(std::abs(sim::headingAngle(sim::headingRemoval(root) * root)) < 1e-12);
+    }
+
+    TEST_CASE("kinematics of the DeepMimic walk match DeepMimic's golden samples") {
+        if (!test::haveShared("deepmimic/golden/kinematics.json")) {
+            return;
+        }
+        checkGolden(compareWithGolden("humanoid3d_walk.txt", "kinematics.json"));
+    }
+
+    TEST_CASE("kinematics of the DeepMimic run match DeepMimic's golden samples") {
+        if (!test::haveShared("deepmimic/golden/kinematics_run.json")) {
+            return;
+        }
+        checkGolden(compareWithGolden("humanoid3d_run.txt", "kinematics_run.json"));
+    }
 
 }  // TEST_SUITE

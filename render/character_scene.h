@@ -20,8 +20,9 @@ struct CharacterStyle {
     float tintAmount = 0.0f;     // 0 keeps the BodyDef colours, 1 paints everything `tint`
 };
 
-// The translucent, blue-tinted look of the kinematic reference.
-inline CharacterStyle referenceStyle() { return {0.35f, glm::vec3(0.35f, 0.6f, 1.0f), 0.6f}; }
+// The translucent, warm-tinted look of the kinematic reference (DeepMimic's bodies are blue-grey,
+// so a warm ghost stays distinguishable where the two overlap).
+inline CharacterStyle referenceStyle() { return {0.4f, glm::vec3(1.0f, 0.75f, 0.4f), 0.7f}; }
 
 // Appends one item for `body` whose frame (centre of mass, shape axes) is at `position`,
 // `rotation` in the world. The attach rotation must already be part of `rotation`.

@@ -69,10 +69,27 @@ void main() {
 // Grid lines every metre, stronger every five, antialiased with screen-space derivatives and
 // faded into the sky colour with distance so the horizon does not alias.
 constexpr const char* kGroundFragmentShader = R"(#version 330 core
+const int kMaxBlobs = 32;
 in vec3 vWorldPosition;
 uniform vec3 uEye;
 uniform vec3 uSky;
+uniform int uBlobCount;
+uniform vec4 uBlobs[kMaxBlobs];  // xyz: shape centre [m], w: its horizontal radius [m]
 out vec4 fragColor;
+// A soft dark disc under each shape, fainter and wider the higher the shape floats: enough to
+// show where the feet touch down without a shadow map.
+float blobShadow(vec2 p) {
+    float light = 1.0;
+    for (int i = 0; i < uBlobCount; ++i) {
+        vec4 blob = uBlobs[i];
+        float height = max(blob.y, 0.0);
+        float radius = blob.w + 0.15 * height;
+        float d = length(p - blob.xz) / max(radius, 1e-3);
+        float strength = 0.35 * clamp(1.0 - height / 1.8, 0.0, 1.0);
+        light *= 1.0 - strength * (1.0 - smoothstep(0.3, 1.0, d));
+    }
+    return light;
+}
 float gridLine(vec2 p, float spacing) {
     vec2 q = p / spacing;
     vec2 width = fwidth(q);
@@ -84,10 +101,26 @@ void main() {
     vec3 color = vec3(0.56, 0.58, 0.56);
     color = mix(color, vec3(0.42, 0.44, 0.43), gridLine(p, 1.0));
     color = mix(color, vec3(0.30, 0.32, 0.31), gridLine(p, 5.0));
+    color *= blobShadow(p);
     float fog = smoothstep(15.0, 70.0, length(vWorldPosition - uEye));
     fragColor = vec4(mix(color, uSky, fog), 1.0);
 }
 )";
+
+// Shadow blobs the ground shader takes (kMaxBlobs there).
+constexpr int kMaxBlobs = 32;
+
+// Horizontal radius of an item's footprint [m], for its shadow blob.
+float footprintRadius(const ShapeItem& item) {
+    switch (item.shape) {
+    case sim::ShapeType::Box:
+        return 0.5f * std::max(item.param.x, item.param.z);
+    case sim::ShapeType::Capsule:
+    case sim::ShapeType::Sphere:
+        break;
+    }
+    return 0.5f * item.param.x;
+}
 
 std::string shaderLog(GLuint object, bool isProgram) {
     GLint length = 0;
@@ -182,6 +215,8 @@ sim::Status Renderer::initialize() {
     m_uGroundCenter = glGetUniformLocation(m_groundProgram, "uCenter");
     m_uGroundEye = glGetUniformLocation(m_groundProgram, "uEye");
     m_uGroundSky = glGetUniformLocation(m_groundProgram, "uSky");
+    m_uGroundBlobCount = glGetUniformLocation(m_groundProgram, "uBlobCount");
+    m_uGroundBlobs = glGetUniformLocation(m_groundProgram, "uBlobs");
 
     const auto upload = [](const MeshData& data) {
         GpuMesh mesh;
@@ -277,8 +312,21 @@ void Renderer::drawItem(const ShapeItem& item) {
     glDrawElements(GL_TRIANGLES, mesh.indexCount, GL_UNSIGNED_INT, nullptr);
 }
 
-void Renderer::drawGround(const Camera& camera, const glm::mat4& viewProjection) {
+void Renderer::drawGround(const Scene& scene, const Camera& camera,
+                          const glm::mat4& viewProjection) {
+    // Opaque shapes cast blobs; the translucent reference does not, so it reads as a ghost.
+    std::vector<glm::vec4> blobs;
+    for (const ShapeItem& item : scene.items) {
+        if (item.color.a >= 1.0f && static_cast<int>(blobs.size()) < kMaxBlobs) {
+            blobs.emplace_back(item.position, footprintRadius(item));
+        }
+    }
     glUseProgram(m_groundProgram);
+    glUniform1i(m_uGroundBlobCount, static_cast<GLint>(blobs.size()));
+    if (!blobs.empty()) {
+        glUniform4fv(m_uGroundBlobs, static_cast<GLsizei>(blobs.size()),
+                     glm::value_ptr(blobs.front()));
+    }
     glUniformMatrix4fv(m_uGroundViewProjection, 1, GL_FALSE, glm::value_ptr(viewProjection));
     glUniform3fv(m_uGroundCenter, 1, glm::value_ptr(camera.target));
     const glm::vec3 eye = camera.eye();
@@ -306,7 +354,7 @@ void Renderer::draw(const Scene& scene, const Camera& camera, int width, int hei
     const glm::mat4 viewProjection =
         camera.projection(static_cast<float>(width) / static_cast<float>(height)) * camera.view();
     if (scene.drawGround) {
-        drawGround(camera, viewProjection);
+        drawGround(scene, camera, viewProjection);
     }
 
     glUseProgram(m_shapeProgram);
@@ -329,14 +377,23 @@ void Renderer::draw(const Scene& scene, const Camera& camera, int width, int hei
                   [&eye](const ShapeItem* a, const ShapeItem* b) {
                       return glm::length(a->position - eye) > glm::length(b->position - eye);
                   });
-        glEnable(GL_BLEND);
-        glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-        glDepthMask(GL_FALSE);
+        // Depth first, then colour where depth matches: only the nearest translucent surface
+        // blends, so the overlapping joints of the ghost do not show through one another.
+        glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_FALSE);
         for (const ShapeItem* item : translucent) {
             drawItem(*item);
         }
-        glDepthMask(GL_TRUE);
+        glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+        glDepthFunc(GL_LEQUAL);
+        glDepthMask(GL_FALSE);
+        glEnable(GL_BLEND);
+        glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+        for (const ShapeItem* item : translucent) {
+            drawItem(*item);
+        }
         glDisable(GL_BLEND);
+        glDepthMask(GL_TRUE);
+        glDepthFunc(GL_LESS);
     }
     glBindVertexArray(0);
     glUseProgram(0);

@@ -40,7 +40,7 @@ private:
     };
 
     void drawItem(const ShapeItem& item);
-    void drawGround(const Camera& camera, const glm::mat4& viewProjection);
+    void drawGround(const Scene& scene, const Camera& camera, const glm::mat4& viewProjection);
     const GpuMesh& meshFor(sim::ShapeType shape) const;
 
     bool m_initialized = false;
@@ -54,7 +54,7 @@ private:
     GLint m_uColor = -1, m_uEye = -1;
     // Uniform locations of the ground program.
     GLint m_uGroundViewProjection = -1, m_uGroundCenter = -1, m_uGroundEye = -1;
-    GLint m_uGroundSky = -1;
+    GLint m_uGroundSky = -1, m_uGroundBlobCount = -1, m_uGroundBlobs = -1;
 };
 
 }  // namespace render

@@ -16,6 +16,10 @@ namespace app {
 enum class DriveMode { Policy, Reference };
 const char* toString(DriveMode mode);
 
+// A file of the project's own (assets/, weights/): under $CHARSIM_HOME if set, else the source
+// tree the program was built from.
+std::string defaultAssetPath(const std::string& relative);
+
 // Files and settings a session starts from (defaults: the project's own assets and weights).
 struct SessionOptions {
     std::string characterPath;  // empty: assets/characters/humanoid.json
@@ -43,6 +47,7 @@ struct SessionStatus {
     double clipTime = 0;         // reference clip time [s]
     int episodes = 0;            // episodes started
     int falls = 0;               // episodes ended by a fall
+    int invalidEpisodes = 0;     // episodes ended by a velocity blow-up or a non-finite state
     long long controlSteps = 0;  // policy steps taken
     double rewardSum = 0;        // sum of per-step rewards
     double finishedEpisodeSeconds = 0;  // total length of finished episodes [s]

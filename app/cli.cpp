@@ -1,0 +1,175 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/inspect.h"
+#include "app/session.h"
+#ifdef CHARSIM_HAVE_GUI
+#include "app/gui_app.h"
+#endif
+
+namespace app {
+
+namespace {
+
+// Flags shared by `run` and `view`.
+void addSessionFlags(CLI::App& command, SessionOptions& options, std::string& drive) {
+    command.add_option("--character", options.characterPath, "DeepMimic character file");
+    command.add_option("--gains", options.gainsPath, "DeepMimic controller (PD gains) file");
+    command.add_option("--motion", options.motionPath, "DeepMimic motion clip");
+    command.add_option("--policy", options.policyPath,
+                       "actor weights: .safetensors, DeepMimic raw .bin, or TF .ckpt bundle");
+    command.add_option("--drive", drive, "what sets the PD targets: policy or reference")
+        ->check(CLI::IsMember({"policy", "reference"}));
+    command.add_option("--seed", options.seed, "seed of the reset times (and of an initial policy)");
+    command.add_option("--start-time", options.startTime,
+                       "every reset starts the clip at this time [s] (default: random)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--physics-rate", options.physicsRate, "Bullet steps per second")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--pd-rate", options.pdRate, "PD updates per second")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--policy-rate", options.policyRate, "policy queries per second")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--episode-seconds", options.episodeSeconds, "episode time limit [s]")
+        ->check(CLI::PositiveNumber);
+}
+
+sim::Result<std::unique_ptr<Session>> openSession(SessionOptions options,
+                                                  const std::string& drive) {
+    options.drive = drive == "reference" ? DriveMode::Reference : DriveMode::Policy;
+    return Session::create(options);
+}
+
+int runHeadless(Session& session, double seconds, bool json) {
+    const SessionStatus& status = session.status();
+    const auto start = std::chrono::steady_clock::now();
+    while (status.simTime < seconds - 1e-9) {
+        session.advanceControlStep();
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    // Episodes still running at the end count with their current length.
+    const int openEpisodes = status.episodes - status.finishedEpisodes;
+    const double meanLength = status.episodes > 0
+                                  ? (status.finishedEpisodeSeconds + status.episodeTime *
+                                                                         openEpisodes) /
+                                        status.episodes
+                                  : 0.0;
+    const double meanReward =
+        status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
+    const double stepsPerSecond = wall > 0 ? static_cast<double>(status.controlSteps) / wall : 0;
+    const SessionOptions& options = session.options();
+
+    std::printf("charsim run: %.2f s simulated with %s drive (%s)\n", status.simTime,
+                toString(options.drive), status.weightsDescription.c_str());
+    std::printf("  motion       %s\n", options.motionPath.c_str());
+    std::printf("  episodes     %d (falls %d, invalid %d)\n", status.episodes, status.falls,
+                status.invalidEpisodes);
+    std::printf("  mean episode %.3f s\n", meanLength);
+    std::printf("  mean reward  %.4f per control step (%lld steps)\n", meanReward,
+                status.controlSteps);
+    std::printf("  speed        %.0f control steps per wall second (%.1fx real time)\n",
+                stepsPerSecond, wall > 0 ? status.simTime / wall : 0.0);
+    if (json) {
+        nlohmann::json summary = {
+            {"simulated_seconds", status.simTime},
+            {"drive", toString(options.drive)},
+            {"weights", status.weightsDescription},
+            {"character", options.characterPath},
+            {"gains", options.gainsPath},
+            {"motion", options.motionPath},
+            {"seed", options.seed},
+            {"episodes", status.episodes},
+            {"falls", status.falls},
+            {"invalid_episodes", status.invalidEpisodes},
+            {"mean_episode_seconds", meanLength},
+            {"mean_reward_per_step", meanReward},
+            {"control_steps", status.controlSteps},
+            {"control_steps_per_second", stepsPerSecond},
+            {"wall_seconds", wall},
+        };
+        std::printf("%s\n", summary.dump().c_str());
+    }
+    return 0;
+}
+
+int runWindow(Session& session, const std::string& screenshot, int frames) {
+#ifdef CHARSIM_HAVE_GUI
+    GuiOptions gui;
+    gui.screenshotPath = screenshot;
+    gui.frames = frames;
+    return runGui(session, gui);
+#else
+    (void)session;
+    (void)screenshot;
+    (void)frames;
+    std::fprintf(stderr, "charsim: built without the window (CHARSIM_BUILD_GUI=OFF); use "
+                         "`charsim run --headless`\n");
+    return 1;
+#endif
+}
+
+}  // namespace
+
+int runCommandLine(int argc, char** argv) {
+    CLI::App cli{"charsim: a physics-driven character simulator (DeepMimic-compatible)"};
+    cli.require_subcommand(0, 1);
+
+    SessionOptions options;
+    std::string drive = "policy";
+    double seconds = 10;
+    bool headless = false;
+    bool json = false;
+    CLI::App* run = cli.add_subcommand("run", "simulate: in the window, or --headless");
+    addSessionFlags(*run, options, drive);
+    run->add_flag("--headless", headless, "no window: simulate and print a summary");
+    run->add_option("--seconds", seconds, "simulated seconds (headless)")
+        ->check(CLI::PositiveNumber);
+    run->add_flag("--json", json, "also print the summary as one JSON object on the last line");
+
+    std::string screenshot;
+    int frames = 0;
+    CLI::App* view = cli.add_subcommand("view", "open the window (or render a screenshot)");
+    addSessionFlags(*view, options, drive);
+    view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
+    view->add_option("--frames", frames, "frames to render for --screenshot")
+        ->check(CLI::NonNegativeNumber);
+
+    std::string inspectPath;
+    CLI::App* inspect = cli.add_subcommand("inspect", "print what a character, motion or "
+                                                      "weights file holds");
+    inspect->add_option("file", inspectPath, "the file")->required();
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return cli.exit(error);
+    }
+
+    if (inspect->parsed()) {
+        return inspectFile(inspectPath);
+    }
+    if (!screenshot.empty() && frames == 0) {
+        frames = 60;
+    }
+    auto session = openSession(options, drive);
+    if (!session) {
+        std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
+        return 1;
+    }
+    if (run->parsed() && headless) {
+        return runHeadless(**session, seconds, json);
+    }
+    return runWindow(**session, screenshot, frames);
+}
+
+}  // namespace app

@@ -1,0 +1,205 @@
+#include "app/session.h"
+
+#include <filesystem>
+#include <random>
+
+#include "policy/actor.h"
+#include "policy/weights.h"
+#include "sim/controller_config.h"
+#include "sim/imitation_env.h"
+#include "sim/motion.h"
+
+namespace app {
+
+const char* toString(DriveMode mode) {
+    return mode == DriveMode::Policy ? "policy" : "reference";
+}
+
+std::string defaultAssetPath(const std::string& relative) {
+    const char* home = std::getenv("CHARSIM_HOME");
+    const std::string root = home != nullptr ? home : CHARSIM_DEFAULT_ASSET_DIR;
+    return root + "/" + relative;
+}
+
+namespace {
+
+constexpr const char* kDefaultCharacter = "assets/characters/humanoid.json";
+constexpr const char* kDefaultGains = "assets/characters/humanoid_ctrl.json";
+constexpr const char* kDefaultMotion = "assets/motions/walk.json";
+constexpr const char* kDefaultPolicy = "weights/walk_actor.safetensors";
+
+// Uniform double in [0, 1) from a 64-bit engine, the same on every platform (unlike the
+// standard distributions, whose algorithms are implementation-defined).
+double uniform01(std::mt19937_64& engine) {
+    return static_cast<double>(engine() >> 11) * 0x1.0p-53;
+}
+
+class SimulationSession final : public Session {
+public:
+    SessionOptions m_options;
+    sim::Character m_character;
+    sim::ControllerConfig m_gains;
+    sim::Motion m_motion;
+    std::unique_ptr<sim::ImitationEnv> m_env;
+    std::unique_ptr<policy::Actor> m_actor;
+    std::mt19937_64 m_random;
+    SessionStatus m_status;
+    bool m_needsReset = true;
+
+    Eigen::VectorXd m_state, m_action;
+    Eigen::VectorXf m_stateFloat, m_actionFloat;
+
+    const sim::Character& character() const override { return m_character; }
+    const SessionOptions& options() const override { return m_options; }
+    const SessionStatus& status() const override { return m_status; }
+    void setDriveMode(DriveMode mode) override { m_options.drive = mode; }
+
+    sim::Status load(const SessionOptions& options);
+    void reset() override;
+    void advanceControlStep() override;
+    void snapshot(SceneSnapshot& out) const override;
+};
+
+sim::Status SimulationSession::load(const SessionOptions& options) {
+    m_options = options;
+    auto resolve = [](std::string& path, const char* fallback) {
+        if (path.empty()) {
+            path = defaultAssetPath(fallback);
+        }
+    };
+    resolve(m_options.characterPath, kDefaultCharacter);
+    resolve(m_options.gainsPath, kDefaultGains);
+    resolve(m_options.motionPath, kDefaultMotion);
+
+    auto character = sim::loadCharacter(m_options.characterPath);
+    if (!character) {
+        return sim::Error{character.error()};
+    }
+    m_character = std::move(character).value();
+    auto gains = sim::loadControllerConfig(m_options.gainsPath, m_character);
+    if (!gains) {
+        return sim::Error{gains.error()};
+    }
+    m_gains = std::move(gains).value();
+    auto motion = sim::loadMotion(m_options.motionPath, m_character);
+    if (!motion) {
+        return sim::Error{motion.error()};
+    }
+    m_motion = std::move(motion).value();
+
+    sim::EnvSettings settings;
+    settings.physicsRate = m_options.physicsRate;
+    settings.pdRate = m_options.pdRate;
+    settings.policyRate = m_options.policyRate;
+    settings.episodeTimeLimit = m_options.episodeSeconds;
+    auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, settings);
+    if (!env) {
+        return sim::Error{env.error()};
+    }
+    m_env = std::move(env).value();
+
+    // Policy weights: the given file, else the shipped walk policy, else a seeded init.
+    const sim::ActionNormalization& norm = m_env->actionNorm();
+    std::string policyPath = m_options.policyPath;
+    if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
+        policyPath = defaultAssetPath(kDefaultPolicy);
+    }
+    if (!policyPath.empty()) {
+        auto weights = policy::loadActorWeights(policyPath);
+        if (!weights) {
+            return sim::Error{weights.error()};
+        }
+        m_actor = std::make_unique<policy::Actor>(std::move(weights).value());
+    } else {
+        const Eigen::VectorXf mean = (-norm.offset).cast<float>();
+        const Eigen::VectorXf std = norm.scale.cwiseInverse().cast<float>();
+        m_actor = std::make_unique<policy::Actor>(policy::makeInitialActor(
+            m_env->stateSize(), m_env->actionSize(), mean, std, m_options.seed));
+    }
+    if (m_actor->stateSize() != m_env->stateSize() ||
+        m_actor->actionSize() != m_env->actionSize()) {
+        return sim::Error{policyPath + ": the policy maps " + std::to_string(m_actor->stateSize()) +
+                          " state entries to " + std::to_string(m_actor->actionSize()) +
+                          " actions, but the character needs " +
+                          std::to_string(m_env->stateSize()) + " -> " +
+                          std::to_string(m_env->actionSize())};
+    }
+    m_status.weightsDescription = m_actor->description();
+
+    m_random.seed(m_options.seed);
+    m_state.resize(m_env->stateSize());
+    m_action.resize(m_env->actionSize());
+    m_stateFloat.resize(m_env->stateSize());
+    m_actionFloat.resize(m_env->actionSize());
+    return sim::Status::success();
+}
+
+void SimulationSession::reset() {
+    const double start = m_options.startTime >= 0 ? m_options.startTime
+                                                  : uniform01(m_random) * m_motion.duration();
+    m_env->reset(start);
+    ++m_status.episodes;
+    m_status.episodeTime = 0;
+    m_status.clipTime = start;
+    m_needsReset = false;
+}
+
+void SimulationSession::advanceControlStep() {
+    if (m_needsReset) {
+        reset();
+    }
+    if (m_options.drive == DriveMode::Policy) {
+        m_env->observe(m_state);
+        m_stateFloat = m_state.cast<float>();
+        m_actor->act(m_stateFloat, m_actionFloat);
+        m_action = m_actionFloat.cast<double>();
+    } else {
+        m_env->referenceAction(m_action);
+    }
+    m_env->setAction(m_action);
+    const sim::StepResult result = m_env->step();
+
+    const double stepSeconds = result.updates / m_options.pdRate;
+    m_status.simTime += stepSeconds;
+    m_status.episodeTime = m_env->episodeTime();
+    m_status.clipTime = m_env->time();
+    ++m_status.controlSteps;
+    m_status.rewardSum += result.reward.total;
+    m_status.lastReward = {result.reward.total, result.reward.pose, result.reward.velocity,
+                           result.reward.endEffector, result.reward.root, result.reward.com};
+    if (result.end != sim::EpisodeEnd::None) {
+        ++m_status.finishedEpisodes;
+        m_status.finishedEpisodeSeconds += m_env->episodeTime();
+        if (result.end == sim::EpisodeEnd::Fall) {
+            ++m_status.falls;
+        } else if (result.end == sim::EpisodeEnd::Invalid) {
+            ++m_status.invalidEpisodes;
+        }
+        m_needsReset = true;
+    }
+}
+
+void SimulationSession::snapshot(SceneSnapshot& out) const {
+    const int n = m_character.numJoints();
+    out.simulated.resize(n);
+    out.reference.resize(n);
+    for (int b = 0; b < n; ++b) {
+        out.simulated[b] = {m_env->simulated().frames.bodyPosition[b],
+                            m_env->simulated().frames.bodyRotation[b]};
+        out.reference[b] = {m_env->reference().frames.bodyPosition[b],
+                            m_env->reference().frames.bodyRotation[b]};
+    }
+}
+
+}  // namespace
+
+sim::Result<std::unique_ptr<Session>> Session::create(const SessionOptions& options) {
+    auto session = std::make_unique<SimulationSession>();
+    sim::Status status = session->load(options);
+    if (!status) {
+        return sim::Error{status.error()};
+    }
+    return std::unique_ptr<Session>(std::move(session));
+}
+
+}  // namespace app

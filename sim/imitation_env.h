@@ -1,0 +1,120 @@
+#pragma once
+// The imitation task: a simulated character tracking a reference clip, stepped at fixed rates
+// (physics, PD, policy). Split like MuJoCo's step: observe() -> policy -> setAction() -> step().
+
+#include <Eigen/Core>
+
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "sim/action_layout.h"
+#include "sim/character.h"
+#include "sim/controller_config.h"
+#include "sim/imitation_reward.h"
+#include "sim/motion.h"
+#include "sim/physics_world.h"
+#include "sim/result.h"
+#include "sim/stable_pd.h"
+
+namespace sim {
+
+struct EnvSettings {
+    double physicsRate = 1200;  // Bullet steps per second
+    double pdRate = 600;        // stable-PD torque updates per second (torques held in between)
+    double policyRate = 30;     // policy queries per second
+    PhysicsSettings physics;
+    RigidBodyModelOptions model;
+    // Bodies whose ground contact ends the episode; empty: the bodies with EnableFallContact.
+    std::vector<int> fallContactBodies;
+    bool enableFallContact = true;
+    bool syncRootPosition = true;  // snap the reference root x,z to the sim root every cycle
+    bool syncRootRotation = false;
+    double episodeTimeLimit = 20;  // [s]
+    double holdEndTime = 0;        // non-looping clips end this long after the clip [s]
+    double velocityLimit = 100;    // a body speed component above this invalidates the episode
+};
+
+enum class EpisodeEnd {
+    None,       // still running
+    Fall,       // a fall-contact body touched the ground (terminal, value 0)
+    TimeLimit,  // the episode time limit was reached (not terminal: bootstrap)
+    ClipEnd,    // a non-looping clip ran out
+    Invalid,    // a velocity blew up or the state went non-finite
+};
+const char* toString(EpisodeEnd end);
+
+struct StepResult {
+    RewardTerms reward;  // for the interval just simulated (0 after a fall)
+    EpisodeEnd end = EpisodeEnd::None;
+    int updates = 0;     // PD updates simulated in this control step
+};
+
+class ImitationEnv {
+public:
+    // Checks that the character, gains and clip fit together and the rates divide evenly.
+    static Result<std::unique_ptr<ImitationEnv>> create(const Character& character,
+                                                        const ControllerConfig& controller,
+                                                        const Motion& motion,
+                                                        const EnvSettings& settings);
+
+    int stateSize() const { return m_stateSize; }
+    int actionSize() const { return m_actionSize; }
+    const ActionNormalization& actionNorm() const { return m_actionNorm; }
+
+    // Reference state initialization at clip time `clipTime` [s].
+    void reset(double clipTime);
+    // Writes the state the policy sees now.
+    void observe(Eigen::Ref<Eigen::VectorXd> state) const;
+    // Sets the PD targets from a raw (denormalized) action.
+    void setAction(const Eigen::Ref<const Eigen::VectorXd>& action);
+    // The action that targets the reference pose at the current time.
+    void referenceAction(Eigen::Ref<Eigen::VectorXd> action) const;
+    // Simulates one control step, or less if the episode ends first.
+    StepResult step();
+
+    double time() const { return m_time; }                 // controller (clip) time [s]
+    double episodeTime() const { return m_time - m_startTime; }
+    double phase() const;
+    const CharacterKinematics& simulated() const { return m_sim; }
+    const CharacterKinematics& reference() const { return m_ref; }
+    const Character& character() const { return m_character; }
+    const Motion& motion() const { return m_motion; }
+    const EnvSettings& settings() const { return m_settings; }
+    bool inGroundContact(int body) const { return m_physics->inGroundContact(body); }
+    // Torques of the first PD update of the last control step, before clamping [N m].
+    const Eigen::VectorXd& firstUpdateTorques() const { return m_firstUpdateTorques; }
+
+private:
+    ImitationEnv(const Character& character, const ControllerConfig& controller,
+                 const Motion& motion, const EnvSettings& settings);
+
+    void updateReference();
+    void readSimulated();
+    void syncReferenceRoot();
+    EpisodeEnd checkEnd() const;
+    bool hasFallen() const;
+
+    const Character& m_character;
+    const ControllerConfig& m_controller;
+    const Motion& m_motion;
+    EnvSettings m_settings;
+    int m_stateSize = 0, m_actionSize = 0;
+    int m_updatesPerStep = 0, m_substepsPerUpdate = 0;
+    double m_updateDt = 0;
+    ActionNormalization m_actionNorm;
+    Eigen::VectorXd m_jointWeights;
+    std::vector<char> m_fallBody;
+
+    std::unique_ptr<PhysicsWorld> m_physics;
+    std::unique_ptr<StablePdController> m_pd;
+
+    // Episode state.
+    double m_time = 0, m_startTime = 0;
+    Eigen::Vector3d m_referenceOffset = Eigen::Vector3d::Zero();  // added to the clip's root
+    int m_cycle = 0;
+    CharacterKinematics m_sim, m_ref;
+    Eigen::VectorXd m_targetPose, m_torques, m_firstUpdateTorques;
+};
+
+}  // namespace sim

@@ -1,0 +1,131 @@
+// The simulation against numbers from a build of DeepMimic's 2018 core (06e5b37, Bullet 3.24
+// float32): reset states, stable-PD torques and open-loop rollouts.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "tests/sim/golden_data.h"
+#include "sim/imitation_env.h"
+#include "sim/stable_pd.h"
+
+namespace {
+
+double maxAbsDifference(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+    REQUIRE(a.size() == b.size());
+    return (a - b).cwiseAbs().maxCoeff();
+}
+
+struct RolloutComparison {
+    int goldenSteps = 0;
+    int ourSteps = 0;
+    double goldenEnd = 0, ourEnd = 0;
+    double maxStateDiffFirst10 = 0;
+    double maxRewardDiffFirst10 = 0;
+    double maxTorqueDiffStep0 = 0;
+};
+
+RolloutComparison compareRollout(const std::string& clip, const std::string& goldenFile) {
+    auto scene = test::DeepMimicScene::load(clip);
+    const nlohmann::json golden = test::readJson(test::sharedPath("deepmimic/golden/" + goldenFile));
+    auto env = sim::ImitationEnv::create(scene->character, scene->gains, scene->motion,
+                                          test::deepMimicWalkSettings());
+    REQUIRE(env.ok());
+    sim::ImitationEnv& e = **env;
+    e.reset(golden["rsi_time"].get<double>());
+
+    RolloutComparison result;
+    const auto& steps = golden["steps"];
+    result.goldenSteps = static_cast<int>(steps.size());
+    result.goldenEnd = golden["end_time"].get<double>();
+    Eigen::VectorXd state(e.stateSize());
+    for (const auto& step : steps) {
+        const int index = step["step"].get<int>();
+        e.observe(state);
+        if (index < 10) {
+            result.maxStateDiffFirst10 =
+                std::max(result.maxStateDiffFirst10, maxAbsDifference(state, test::toVector(step["state"])));
+        }
+        const Eigen::VectorXd action = test::toVector(step["action"]);
+        e.setAction(action);
+        const sim::StepResult outcome = e.step();
+        ++result.ourSteps;
+        if (index == 0) {
+            result.maxTorqueDiffStep0 = maxAbsDifference(
+                e.firstUpdateTorques(), test::toVector(step["pd_tau_first_update"]));
+        }
+        if (index < 10) {
+            result.maxRewardDiffFirst10 =
+                std::max(result.maxRewardDiffFirst10,
+                         std::abs(outcome.reward.total - step["reward"].get<double>()));
+        }
+        if (outcome.end != sim::EpisodeEnd::None) {
+            break;
+        }
+    }
+    result.ourEnd = e.time();
+    MESSAGE(goldenFile << ": golden " << result.goldenSteps << " steps, end " << result.goldenEnd
+                       << " s; ours " << result.ourSteps << " steps, end " << result.ourEnd
+                       << " s; max state diff (steps 0-9) " << result.maxStateDiffFirst10
+                       << ", reward diff " << result.maxRewardDiffFirst10
+                       << ", step-0 PD torque diff " << result.maxTorqueDiffStep0);
+    return result;
+}
+
+}  // namespace
+
+TEST_SUITE("sim") {
+
+TEST_CASE("reference state initialization reproduces DeepMimic's 197-D states") {
+    if (!test::haveShared("deepmimic/golden/rsi_states.json")) {
+        return;
+    }
+    for (const auto& [clip, file] :
+         {std::pair{"humanoid3d_walk.txt", "rsi_states.json"},
+          std::pair{"humanoid3d_run.txt", "rsi_states_run.json"}}) {
+        auto scene = test::DeepMimicScene::load(clip);
+        auto env = sim::ImitationEnv::create(scene->character, scene->gains, scene->motion,
+                                          test::deepMimicWalkSettings());
+        REQUIRE(env.ok());
+        const nlohmann::json golden = test::readJson(test::sharedPath(std::string("deepmimic/golden/") + file));
+        for (const auto& entry : golden["entries"]) {
+            const double time = entry["rsi_time"].get<double>();
+            (*env)->reset(time);
+            Eigen::VectorXd state((*env)->stateSize());
+            (*env)->observe(state);
+            const Eigen::VectorXd expected = test::toVector(entry["state"]);
+            Eigen::Index worst = 0;
+            const double diff = (state - expected).cwiseAbs().maxCoeff(&worst);
+            INFO(file << " t=" << time << " worst entry " << worst << ": ours " << state[worst]
+                      << " golden " << expected[worst]);
+            CHECK(diff < 1e-4);
+        }
+    }
+}
+
+TEST_CASE("stable PD torques equal DeepMimic's for the same state and target") {
+    if (!test::haveShared("deepmimic/golden/rollout_refaction.json")) {
+        return;
+    }
+    const RolloutComparison walk = compareRollout("humanoid3d_walk.txt", "rollout_refaction.json");
+    CHECK(walk.maxTorqueDiffStep0 < 1e-3);
+}
+
+TEST_CASE("open-loop rollouts fall at DeepMimic's step with states close over the first steps") {
+    if (!test::haveShared("deepmimic/golden/rollout_meanaction.json")) {
+        return;
+    }
+    for (const auto& [clip, file] :
+         {std::pair{"humanoid3d_walk.txt", "rollout_refaction.json"},
+          std::pair{"humanoid3d_walk.txt", "rollout_meanaction.json"},
+          std::pair{"humanoid3d_run.txt", "rollout_refaction_run.json"},
+          std::pair{"humanoid3d_run.txt", "rollout_meanaction_run.json"}}) {
+        const RolloutComparison r = compareRollout(clip, file);
+        CHECK(std::abs(r.ourSteps - r.goldenSteps) <= 2);
+        CHECK(std::abs(r.ourEnd - r.goldenEnd) < 0.1);
+        CHECK(r.maxStateDiffFirst10 < 0.5);
+        CHECK(r.maxRewardDiffFirst10 < 0.05);
+    }
+}
+
+}  // TEST_SUITE

@@ -1,8 +1,9 @@
 #include "app/gui_app.h"
 
-// glad must come before GLFW so GLFW does not pull in the system GL header.
-#include <glad/gl.h>
+// glad provides the GL declarations; GLFW must not pull in the system GL header as well.
+#define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
+#include <glad/gl.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
@@ -47,11 +48,11 @@ struct GuiState {
     bool stepRequested = false;
     bool resetRequested = false;
     bool showReference = true;
-    float speed = 1.0f;                      // simulated seconds per real second
+    float speed = 1.0f;  // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
-    double accumulator = 0;                  // simulated time owed to the session [s]
+    double accumulator = 0;  // simulated time owed to the session [s]
     double rateWindowReal = -1, rateWindowSim = 0;
-    double realTimeFactor = 0;               // measured simulated / real time
+    double realTimeFactor = 0;  // measured simulated / real time
 };
 
 // Owns GLFW, the window, ImGui and the renderer, and tears them down in reverse order on every
@@ -204,9 +205,8 @@ void drawStatistics(const SessionStatus& status, const GuiState& state) {
                 status.controlSteps);
     const double meanReward =
         status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
-    const double meanLength = status.finishedEpisodes > 0
-                                  ? status.finishedEpisodeSeconds / status.finishedEpisodes
-                                  : 0;
+    const double meanLength =
+        status.finishedEpisodes > 0 ? status.finishedEpisodeSeconds / status.finishedEpisodes : 0;
     ImGui::Text("mean reward %.3f   mean episode %.2f s", meanReward, meanLength);
     ImGui::Separator();
     const RewardReadout& reward = status.lastReward;
@@ -237,8 +237,7 @@ void drawControls(Session& session, GuiState& state) {
         session.setDriveMode(state.drive);
     }
     ImGui::Checkbox("show reference", &state.showReference);
-    ImGui::SliderFloat("speed", &state.speed, 0.05f, 4.0f, "%.2f x",
-                       ImGuiSliderFlags_Logarithmic);
+    ImGui::SliderFloat("speed", &state.speed, 0.05f, 4.0f, "%.2f x", ImGuiSliderFlags_Logarithmic);
 }
 
 void drawPanel(Session& session, GuiState& state) {

@@ -9,7 +9,7 @@
 namespace app {
 
 struct GuiOptions {
-    int width = 1280;            // window size [screen pixels]
+    int width = 1280;  // window size [screen pixels]
     int height = 720;
     std::string screenshotPath;  // non-empty: render `frames` frames, write this PNG, return
     int frames = 0;              // frames to render; 0 runs until the window is closed

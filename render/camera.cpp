@@ -37,8 +37,8 @@ void Camera::orbit(float dxPixels, float dyPixels) {
 }
 
 void Camera::zoom(float wheelNotches) {
-    distance = std::clamp(distance * std::pow(kZoomPerNotch, wheelNotches), kMinDistance,
-                          kMaxDistance);
+    distance =
+        std::clamp(distance * std::pow(kZoomPerNotch, wheelNotches), kMinDistance, kMaxDistance);
 }
 
 void Camera::follow(const glm::vec3& point, float dt, float lag) {

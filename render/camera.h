@@ -7,13 +7,13 @@ namespace render {
 
 struct Camera {
     glm::vec3 target{0.0f, 0.9f, 0.0f};  // point looked at [m]
-    float yaw = 0.0f;        // [rad] about world Y; 0 puts the eye on +Z, seeing the +X-facing
-                             // character from its side
-    float pitch = 0.2f;      // [rad] elevation of the eye above the target's horizontal plane
-    float distance = 4.0f;   // eye to target [m]
-    float fovY = 0.7854f;    // vertical field of view [rad]
-    float nearPlane = 0.05f; // [m]
-    float farPlane = 200.0f; // [m]
+    float yaw = 0.0f;         // [rad] about world Y; 0 puts the eye on +Z, seeing the +X-facing
+                              // character from its side
+    float pitch = 0.2f;       // [rad] elevation of the eye above the target's horizontal plane
+    float distance = 4.0f;    // eye to target [m]
+    float fovY = 0.7854f;     // vertical field of view [rad]
+    float nearPlane = 0.05f;  // [m]
+    float farPlane = 200.0f;  // [m]
 
     // Eye position in world space [m].
     glm::vec3 eye() const;

@@ -15,14 +15,16 @@ namespace render {
 
 // How one copy of the character is drawn.
 struct CharacterStyle {
-    float alpha = 1.0f;          // multiplies each body's alpha; < 1 draws translucent
-    glm::vec3 tint{1.0f};        // target colour mixed in by `tintAmount`
-    float tintAmount = 0.0f;     // 0 keeps the BodyDef colours, 1 paints everything `tint`
+    float alpha = 1.0f;       // multiplies each body's alpha; < 1 draws translucent
+    glm::vec3 tint{1.0f};     // target colour mixed in by `tintAmount`
+    float tintAmount = 0.0f;  // 0 keeps the BodyDef colours, 1 paints everything `tint`
 };
 
 // The translucent, warm-tinted look of the kinematic reference (DeepMimic's bodies are blue-grey,
 // so a warm ghost stays distinguishable where the two overlap).
-inline CharacterStyle referenceStyle() { return {0.4f, glm::vec3(1.0f, 0.75f, 0.4f), 0.7f}; }
+inline CharacterStyle referenceStyle() {
+    return {0.4f, glm::vec3(1.0f, 0.75f, 0.4f), 0.7f};
+}
 
 // Appends one item for `body` whose frame (centre of mass, shape axes) is at `position`,
 // `rotation` in the world. The attach rotation must already be part of `rotation`.

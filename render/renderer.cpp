@@ -113,11 +113,11 @@ constexpr int kMaxBlobs = 32;
 // Horizontal radius of an item's footprint [m], for its shadow blob.
 float footprintRadius(const ShapeItem& item) {
     switch (item.shape) {
-    case sim::ShapeType::Box:
-        return 0.5f * std::max(item.param.x, item.param.z);
-    case sim::ShapeType::Capsule:
-    case sim::ShapeType::Sphere:
-        break;
+        case sim::ShapeType::Box:
+            return 0.5f * std::max(item.param.x, item.param.z);
+        case sim::ShapeType::Capsule:
+        case sim::ShapeType::Sphere:
+            break;
     }
     return 0.5f * item.param.x;
 }
@@ -188,7 +188,9 @@ const void* attributeOffset(std::size_t bytes) {
 
 }  // namespace
 
-Renderer::~Renderer() { shutdown(); }
+Renderer::~Renderer() {
+    shutdown();
+}
 
 sim::Status Renderer::initialize() {
     if (m_initialized) {
@@ -281,12 +283,12 @@ void Renderer::shutdown() {
 
 const Renderer::GpuMesh& Renderer::meshFor(sim::ShapeType shape) const {
     switch (shape) {
-    case sim::ShapeType::Capsule:
-        return m_capsule;
-    case sim::ShapeType::Box:
-        return m_box;
-    case sim::ShapeType::Sphere:
-        break;
+        case sim::ShapeType::Capsule:
+            return m_capsule;
+        case sim::ShapeType::Box:
+            return m_box;
+        case sim::ShapeType::Sphere:
+            break;
     }
     return m_sphere;
 }

@@ -17,9 +17,9 @@ struct ShapeItem {
     // DeepMimic's Param0..2 [m]: sphere diameter; capsule diameter and cylinder length along
     // local Y; box full extents along local X, Y, Z.
     glm::vec3 param{0.1f, 0.1f, 0.1f};
-    glm::vec3 position{0.0f};                     // shape centre [m]
-    glm::quat rotation{1.0f, 0.0f, 0.0f, 0.0f};   // shape frame to world (w, x, y, z)
-    glm::vec4 color{0.6f, 0.6f, 0.6f, 1.0f};      // linear RGBA; alpha < 1 draws translucent
+    glm::vec3 position{0.0f};                    // shape centre [m]
+    glm::quat rotation{1.0f, 0.0f, 0.0f, 0.0f};  // shape frame to world (w, x, y, z)
+    glm::vec4 color{0.6f, 0.6f, 0.6f, 1.0f};     // linear RGBA; alpha < 1 draws translucent
 };
 
 struct Scene {

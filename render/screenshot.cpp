@@ -34,8 +34,8 @@ Image readFramebuffer(int width, int height) {
 
 sim::Status writePng(const std::string& path, const Image& image) {
     if (image.width <= 0 || image.height <= 0 ||
-        image.rgb.size() != static_cast<std::size_t>(image.width) *
-                                static_cast<std::size_t>(image.height) * 3) {
+        image.rgb.size() !=
+            static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) * 3) {
         return sim::Error{"render: cannot write " + path + ": the image is empty (" +
                           std::to_string(image.width) + " x " + std::to_string(image.height) +
                           " pixels)"};

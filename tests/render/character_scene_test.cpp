@@ -30,45 +30,44 @@ sim::Character twoBodies() {
 }  // namespace
 
 TEST_SUITE("render") {
+    TEST_CASE("character bodies become items with their shape, size, colour and placement") {
+        const sim::Character character = twoBodies();
+        const Eigen::Quaterniond turn(Eigen::AngleAxisd(0.5, Eigen::Vector3d::UnitZ()));
+        const std::vector<Placement> placements = {{{1, 2, 3}, turn},
+                                                   {{0, 0.05, 0}, Eigen::Quaterniond::Identity()}};
+        render::Scene scene;
+        render::appendCharacter(scene, character, placements, render::CharacterStyle{});
+        REQUIRE(scene.items.size() == 2);
+        const render::ShapeItem& first = scene.items[0];
+        CHECK((first.shape == sim::ShapeType::Capsule));  // sim::toString confuses doctest
+        CHECK(first.param.y == doctest::Approx(0.4f));
+        CHECK(first.position.z == doctest::Approx(3.0f));
+        CHECK(first.rotation.w == doctest::Approx(static_cast<float>(turn.w())));
+        CHECK(first.rotation.z == doctest::Approx(static_cast<float>(turn.z())));
+        CHECK(first.color.b == doctest::Approx(0.8f));
+        CHECK((scene.items[1].shape == sim::ShapeType::Box));
+        CHECK(scene.items[1].color.a == doctest::Approx(0.5f));
+    }
 
-TEST_CASE("character bodies become items with their shape, size, colour and placement") {
-    const sim::Character character = twoBodies();
-    const Eigen::Quaterniond turn(Eigen::AngleAxisd(0.5, Eigen::Vector3d::UnitZ()));
-    const std::vector<Placement> placements = {{{1, 2, 3}, turn},
-                                               {{0, 0.05, 0}, Eigen::Quaterniond::Identity()}};
-    render::Scene scene;
-    render::appendCharacter(scene, character, placements, render::CharacterStyle{});
-    REQUIRE(scene.items.size() == 2);
-    const render::ShapeItem& first = scene.items[0];
-    CHECK((first.shape == sim::ShapeType::Capsule));  // sim::toString confuses doctest
-    CHECK(first.param.y == doctest::Approx(0.4f));
-    CHECK(first.position.z == doctest::Approx(3.0f));
-    CHECK(first.rotation.w == doctest::Approx(static_cast<float>(turn.w())));
-    CHECK(first.rotation.z == doctest::Approx(static_cast<float>(turn.z())));
-    CHECK(first.color.b == doctest::Approx(0.8f));
-    CHECK((scene.items[1].shape == sim::ShapeType::Box));
-    CHECK(scene.items[1].color.a == doctest::Approx(0.5f));
-}
+    TEST_CASE("the reference style makes every body translucent and tints it") {
+        const sim::Character character = twoBodies();
+        const std::vector<Placement> placements(2, {{0, 1, 0}, Eigen::Quaterniond::Identity()});
+        render::Scene scene;
+        const render::CharacterStyle style = render::referenceStyle();
+        render::appendCharacter(scene, character, placements, style);
+        REQUIRE(scene.items.size() == 2);
+        CHECK(scene.items[0].color.a < 1.0f);
+        CHECK(scene.items[0].color.a == doctest::Approx(style.alpha));
+        CHECK(scene.items[1].color.a == doctest::Approx(0.5f * style.alpha));
+        CHECK(scene.items[0].color.r > 0.2f);  // pulled towards the warm tint
+    }
 
-TEST_CASE("the reference style makes every body translucent and tints it") {
-    const sim::Character character = twoBodies();
-    const std::vector<Placement> placements(2, {{0, 1, 0}, Eigen::Quaterniond::Identity()});
-    render::Scene scene;
-    const render::CharacterStyle style = render::referenceStyle();
-    render::appendCharacter(scene, character, placements, style);
-    REQUIRE(scene.items.size() == 2);
-    CHECK(scene.items[0].color.a < 1.0f);
-    CHECK(scene.items[0].color.a == doctest::Approx(style.alpha));
-    CHECK(scene.items[1].color.a == doctest::Approx(0.5f * style.alpha));
-    CHECK(scene.items[0].color.r > 0.2f);  // pulled towards the warm tint
-}
-
-TEST_CASE("a snapshot shorter than the body list draws only the bodies it places") {
-    const sim::Character character = twoBodies();
-    const std::vector<Placement> one = {{{0, 1, 0}, Eigen::Quaterniond::Identity()}};
-    render::Scene scene;
-    render::appendCharacter(scene, character, one, render::CharacterStyle{});
-    CHECK(scene.items.size() == 1);
-}
+    TEST_CASE("a snapshot shorter than the body list draws only the bodies it places") {
+        const sim::Character character = twoBodies();
+        const std::vector<Placement> one = {{{0, 1, 0}, Eigen::Quaterniond::Identity()}};
+        render::Scene scene;
+        render::appendCharacter(scene, character, one, render::CharacterStyle{});
+        CHECK(scene.items.size() == 1);
+    }
 
 }  // TEST_SUITE

@@ -39,45 +39,45 @@ int inwardTriangles(const render::MeshData& mesh, float halfLength) {
 }  // namespace
 
 TEST_SUITE("render") {
-
-TEST_CASE("unit meshes face outward so back-face culling keeps their outside") {
-    CHECK(inwardTriangles(render::makeSphereMesh(), 0.0f) == 0);
-    CHECK(inwardTriangles(render::makeBoxMesh(), 0.0f) == 0);
-    CHECK(inwardTriangles(render::makeCapsuleMesh(), 0.0f) == 0);
-    CHECK(inwardTriangles(render::makeCapsuleMesh(), 2.5f) == 0);
-}
-
-TEST_CASE("sphere and box vertices lie on the unit sphere and unit cube") {
-    for (const render::MeshVertex& v : render::makeSphereMesh().vertices) {
-        const float r = std::sqrt(v.position[0] * v.position[0] + v.position[1] * v.position[1] +
-                                  v.position[2] * v.position[2]);
-        CHECK(r == doctest::Approx(1.0f).epsilon(1e-5));
-        CHECK(v.side == 0.0f);
+    TEST_CASE("unit meshes face outward so back-face culling keeps their outside") {
+        CHECK(inwardTriangles(render::makeSphereMesh(), 0.0f) == 0);
+        CHECK(inwardTriangles(render::makeBoxMesh(), 0.0f) == 0);
+        CHECK(inwardTriangles(render::makeCapsuleMesh(), 0.0f) == 0);
+        CHECK(inwardTriangles(render::makeCapsuleMesh(), 2.5f) == 0);
     }
-    const render::MeshData box = render::makeBoxMesh();
-    CHECK(box.vertices.size() == 24);
-    CHECK(box.indices.size() == 36);
-    for (const render::MeshVertex& v : box.vertices) {
-        for (float coordinate : v.position) {
-            CHECK(std::abs(coordinate) == doctest::Approx(1.0f));
+
+    TEST_CASE("sphere and box vertices lie on the unit sphere and unit cube") {
+        for (const render::MeshVertex& v : render::makeSphereMesh().vertices) {
+            const float r =
+                std::sqrt(v.position[0] * v.position[0] + v.position[1] * v.position[1] +
+                          v.position[2] * v.position[2]);
+            CHECK(r == doctest::Approx(1.0f).epsilon(1e-5));
+            CHECK(v.side == 0.0f);
+        }
+        const render::MeshData box = render::makeBoxMesh();
+        CHECK(box.vertices.size() == 24);
+        CHECK(box.indices.size() == 36);
+        for (const render::MeshVertex& v : box.vertices) {
+            for (float coordinate : v.position) {
+                CHECK(std::abs(coordinate) == doctest::Approx(1.0f));
+            }
         }
     }
-}
 
-TEST_CASE("capsule halves are tagged so the shader stretches only the cylinder") {
-    const render::MeshData capsule = render::makeCapsuleMesh(15, 12);
-    int upper = 0, lower = 0;
-    for (const render::MeshVertex& v : capsule.vertices) {
-        // Upper hemisphere vertices move up, lower ones down; the equator exists on both.
-        if (v.position[1] > 1e-6f) {
-            CHECK(v.side == 1.0f);
-        } else if (v.position[1] < -1e-6f) {
-            CHECK(v.side == -1.0f);
+    TEST_CASE("capsule halves are tagged so the shader stretches only the cylinder") {
+        const render::MeshData capsule = render::makeCapsuleMesh(15, 12);
+        int upper = 0, lower = 0;
+        for (const render::MeshVertex& v : capsule.vertices) {
+            // Upper hemisphere vertices move up, lower ones down; the equator exists on both.
+            if (v.position[1] > 1e-6f) {
+                CHECK(v.side == 1.0f);
+            } else if (v.position[1] < -1e-6f) {
+                CHECK(v.side == -1.0f);
+            }
+            upper += v.side > 0 ? 1 : 0;
+            lower += v.side < 0 ? 1 : 0;
         }
-        upper += v.side > 0 ? 1 : 0;
-        lower += v.side < 0 ? 1 : 0;
+        CHECK(upper == lower);
     }
-    CHECK(upper == lower);
-}
 
 }  // TEST_SUITE

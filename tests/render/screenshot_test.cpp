@@ -28,11 +28,11 @@ public:
     explicit FakeSession(bool withBodies) {
         m_status.weightsDescription = "fake session (no weights)";
         if (withBodies) {
-            addBody(sim::ShapeType::Sphere, {0.24, 0, 0}, {0, 0.95, 0});       // pelvis (root)
-            addBody(sim::ShapeType::Capsule, {0.22, 0.35, 0}, {0, 1.3, 0});    // torso
-            addBody(sim::ShapeType::Sphere, {0.2, 0, 0}, {0, 1.68, 0});        // head
-            addBody(sim::ShapeType::Capsule, {0.1, 0.6, 0}, {0, 0.5, 0.1});    // right leg
-            addBody(sim::ShapeType::Capsule, {0.1, 0.6, 0}, {0, 0.5, -0.1});   // left leg
+            addBody(sim::ShapeType::Sphere, {0.24, 0, 0}, {0, 0.95, 0});         // pelvis (root)
+            addBody(sim::ShapeType::Capsule, {0.22, 0.35, 0}, {0, 1.3, 0});      // torso
+            addBody(sim::ShapeType::Sphere, {0.2, 0, 0}, {0, 1.68, 0});          // head
+            addBody(sim::ShapeType::Capsule, {0.1, 0.6, 0}, {0, 0.5, 0.1});      // right leg
+            addBody(sim::ShapeType::Capsule, {0.1, 0.6, 0}, {0, 0.5, -0.1});     // left leg
             addBody(sim::ShapeType::Box, {0.22, 0.06, 0.1}, {0.05, 0.05, 0.1});  // foot
         }
     }
@@ -56,16 +56,15 @@ public:
         for (const Eigen::Vector3d& local : m_local) {
             out.simulated.push_back({walk + local, Eigen::Quaterniond::Identity()});
             // The reference stands a little ahead, as if the character lagged the clip.
-            out.reference.push_back({walk + local + Eigen::Vector3d(0.35, 0, 0),
-                                     Eigen::Quaterniond::Identity()});
+            out.reference.push_back(
+                {walk + local + Eigen::Vector3d(0.35, 0, 0), Eigen::Quaterniond::Identity()});
         }
     }
 
 private:
     static inline const Eigen::Vector3d kStart{3.0, 0.0, -2.0};
 
-    void addBody(sim::ShapeType shape, const Eigen::Vector3d& param,
-                 const Eigen::Vector3d& local) {
+    void addBody(sim::ShapeType shape, const Eigen::Vector3d& param, const Eigen::Vector3d& local) {
         sim::BodyDef body;
         body.shape = shape;
         body.param = param;
@@ -85,7 +84,8 @@ struct Picture {
     std::vector<unsigned char> rgb;
     const unsigned char* at(int x, int y) const {
         return rgb.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                             static_cast<std::size_t>(x)) * 3;
+                             static_cast<std::size_t>(x)) *
+                                3;
     }
 };
 
@@ -182,85 +182,85 @@ bool render(app::Session& session, const std::string& path, bool showReference, 
 }  // namespace
 
 TEST_SUITE("render") {
+    TEST_CASE("screenshot shows the red character near the image centre") {
+        if (!haveDisplay()) {
+            return;
+        }
+        FakeSession character(true), empty(false);
+        const std::string withPath = outputPath("character"), withoutPath = outputPath("empty");
+        if (!render(character, withPath, false) || !render(empty, withoutPath, false)) {
+            return;
+        }
+        const Picture with = loadPicture(withPath), without = loadPicture(withoutPath);
+        REQUIRE(with.width == kWidth);
+        REQUIRE(with.height == kHeight);
+        REQUIRE(without.width == kWidth);
 
-TEST_CASE("screenshot shows the red character near the image centre") {
-    if (!haveDisplay()) {
-        return;
-    }
-    FakeSession character(true), empty(false);
-    const std::string withPath = outputPath("character"), withoutPath = outputPath("empty");
-    if (!render(character, withPath, false) || !render(empty, withoutPath, false)) {
-        return;
-    }
-    const Picture with = loadPicture(withPath), without = loadPicture(withoutPath);
-    REQUIRE(with.width == kWidth);
-    REQUIRE(with.height == kHeight);
-    REQUIRE(without.width == kWidth);
-
-    // Pixels the bodies changed, in the bodies' colour; also where they sit.
-    long count = 0;
-    double sumX = 0, sumY = 0;
-    for (int y = 0; y < with.height; ++y) {
-        for (int x = 0; x < with.width; ++x) {
-            if (differs(with.at(x, y), without.at(x, y)) && isBodyRed(with.at(x, y))) {
-                ++count;
-                sumX += x;
-                sumY += y;
+        // Pixels the bodies changed, in the bodies' colour; also where they sit.
+        long count = 0;
+        double sumX = 0, sumY = 0;
+        for (int y = 0; y < with.height; ++y) {
+            for (int x = 0; x < with.width; ++x) {
+                if (differs(with.at(x, y), without.at(x, y)) && isBodyRed(with.at(x, y))) {
+                    ++count;
+                    sumX += x;
+                    sumY += y;
+                }
             }
         }
-    }
-    const long total = static_cast<long>(kWidth) * kHeight;
-    INFO("red pixels that the bodies added: " << count << " of " << total);
-    REQUIRE(count > total / 100);
-    // The camera follows the root (which has walked away from the origin), so the figure sits
-    // about the middle; the root is its middle in height too.
-    const double centreX = sumX / static_cast<double>(count) / kWidth;
-    const double centreY = sumY / static_cast<double>(count) / kHeight;
-    INFO("figure centroid at (" << centreX << ", " << centreY << ") of the image");
-    CHECK(std::abs(centreX - 0.5) < 0.12);
-    CHECK(std::abs(centreY - 0.5) < 0.15);
+        const long total = static_cast<long>(kWidth) * kHeight;
+        INFO("red pixels that the bodies added: " << count << " of " << total);
+        REQUIRE(count > total / 100);
+        // The camera follows the root (which has walked away from the origin), so the figure sits
+        // about the middle; the root is its middle in height too.
+        const double centreX = sumX / static_cast<double>(count) / kWidth;
+        const double centreY = sumY / static_cast<double>(count) / kHeight;
+        INFO("figure centroid at (" << centreX << ", " << centreY << ") of the image");
+        CHECK(std::abs(centreX - 0.5) < 0.12);
+        CHECK(std::abs(centreY - 0.5) < 0.15);
 
-    // The empty scene is not blank either: sky above, grid below.
-    CHECK(!differs(without.at(kWidth / 2, 5), without.at(kWidth - 5, 5)));
-    CHECK(differs(without.at(kWidth / 2, 5), without.at(kWidth / 2, kHeight - 5)));
-}
+        // The empty scene is not blank either: sky above, grid below.
+        CHECK(!differs(without.at(kWidth / 2, 5), without.at(kWidth - 5, 5)));
+        CHECK(differs(without.at(kWidth / 2, 5), without.at(kWidth / 2, kHeight - 5)));
+    }
 
-TEST_CASE("the translucent reference appears only when it is switched on") {
-    if (!haveDisplay()) {
-        return;
-    }
-    FakeSession withReference(true), plain(true);
-    const std::string onPath = outputPath("reference_on"), offPath = outputPath("reference_off");
-    if (!render(withReference, onPath, true) || !render(plain, offPath, false)) {
-        return;
-    }
-    const Picture on = loadPicture(onPath), off = loadPicture(offPath);
-    REQUIRE(on.width == off.width);
-    long changed = 0;
-    for (int y = 0; y < on.height; ++y) {
-        for (int x = 0; x < on.width; ++x) {
-            changed += differs(on.at(x, y), off.at(x, y)) ? 1 : 0;
+    TEST_CASE("the translucent reference appears only when it is switched on") {
+        if (!haveDisplay()) {
+            return;
         }
+        FakeSession withReference(true), plain(true);
+        const std::string onPath = outputPath("reference_on"),
+                          offPath = outputPath("reference_off");
+        if (!render(withReference, onPath, true) || !render(plain, offPath, false)) {
+            return;
+        }
+        const Picture on = loadPicture(onPath), off = loadPicture(offPath);
+        REQUIRE(on.width == off.width);
+        long changed = 0;
+        for (int y = 0; y < on.height; ++y) {
+            for (int x = 0; x < on.width; ++x) {
+                changed += differs(on.at(x, y), off.at(x, y)) ? 1 : 0;
+            }
+        }
+        CHECK(changed > static_cast<long>(kWidth) * kHeight / 200);
     }
-    CHECK(changed > static_cast<long>(kWidth) * kHeight / 200);
-}
 
-TEST_CASE("a screenshot into a missing folder fails with an error, not a crash") {
-    if (!haveDisplay()) {
-        return;
+    TEST_CASE("a screenshot into a missing folder fails with an error, not a crash") {
+        if (!haveDisplay()) {
+            return;
+        }
+        FakeSession session(true);
+        app::GuiOptions options;
+        options.width = 160;
+        options.height = 120;
+        options.screenshotPath = std::string(CHARSIM_BINARY_DIR) + "/no/such/folder/shot.png";
+        options.frames = 2;
+        const int result = runGuiRetrying(session, options);
+        if (result == app::kGuiNoDisplay) {
+            MESSAGE("skipped: no OpenGL 3.3 core window could be opened");
+            return;
+        }
+        CHECK(result == app::kGuiError);
     }
-    FakeSession session(true);
-    app::GuiOptions options;
-    options.width = 160;
-    options.height = 120;
-    options.screenshotPath = std::string(CHARSIM_BINARY_DIR) + "/no/such/folder/shot.png";
-    options.frames = 2;
-    const int result = runGuiRetrying(session, options);
-    if (result == app::kGuiNoDisplay) {
-        MESSAGE("skipped: no OpenGL 3.3 core window could be opened");
-        return;
-    }
-    CHECK(result == app::kGuiError);
-}
 
 }  // TEST_SUITE

@@ -305,6 +305,16 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
     render::Scene scene;
     SceneSnapshot snapshot;
     bool spaceWasDown = false;
+    if (options.showPanel) {
+        // ImGui lays out an auto-sized window during its first frame without drawing it; one
+        // untimed layout pass here makes the panel show from the first frame (and in a
+        // one-frame screenshot).
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        drawPanel(session, state);
+        ImGui::EndFrame();
+    }
     double lastTime = glfwGetTime();
 
     for (int frame = 0; frames == 0 || frame < frames; ++frame) {

@@ -381,6 +381,11 @@ void Renderer::draw(const Scene& scene, const Camera& camera, int width, int hei
                   });
         // Depth first, then colour where depth matches: only the nearest translucent surface
         // blends, so the overlapping joints of the ghost do not show through one another.
+        // Both passes are pushed back a little in depth, so where the reference coincides
+        // with the simulated character (as at every reset) the solid one wins cleanly
+        // instead of z-fighting under a tinted film.
+        glEnable(GL_POLYGON_OFFSET_FILL);
+        glPolygonOffset(1.0f, 4.0f);
         glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_FALSE);
         for (const ShapeItem* item : translucent) {
             drawItem(*item);
@@ -396,6 +401,7 @@ void Renderer::draw(const Scene& scene, const Camera& camera, int width, int hei
         glDisable(GL_BLEND);
         glDepthMask(GL_TRUE);
         glDepthFunc(GL_LESS);
+        glDisable(GL_POLYGON_OFFSET_FILL);
     }
     glBindVertexArray(0);
     glUseProgram(0);

@@ -117,6 +117,7 @@ void ImitationEnv::updateReference() {
     samplePose(m_character, m_motion, m_time, m_ref.pose);
     sampleVelocity(m_character, m_motion, m_time, m_ref.velocity);
     m_ref.pose.head<3>() += m_referenceOffset;
+    m_ref.groundHeight = m_referenceOffset.y();
     m_ref.update(m_character);
 }
 

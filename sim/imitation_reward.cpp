@@ -13,7 +13,7 @@ Eigen::Quaterniond readQuaternion(const Eigen::VectorXd& v, int offset) {
 // End-effector position relative to the root, height kept absolute, in the heading frame.
 Eigen::Vector3d endEffectorOffset(const CharacterKinematics& kin, int joint) {
     Eigen::Vector3d offset = kin.frames.jointPosition[joint] - kin.frames.jointPosition[0];
-    offset.y() = kin.frames.jointPosition[joint].y();
+    offset.y() = kin.frames.jointPosition[joint].y() - kin.groundHeight;
     return headingRemoval(kin.frames.jointRotation[0]) * offset;
 }
 
@@ -92,8 +92,9 @@ RewardTerms imitationReward(const Character& character, const Eigen::VectorXd& j
     const Eigen::Quaterniond simRoot = readQuaternion(simulated.pose, 3);
     const Eigen::Quaterniond refRoot = readQuaternion(reference.pose, 3);
     const double rootAngle = rotationAngle(simRoot.conjugate() * refRoot);
-    const double rootError =
-        (simulated.pose.head<3>() - reference.pose.head<3>()).squaredNorm() +
+    Eigen::Vector3d rootOffset = simulated.pose.head<3>() - reference.pose.head<3>();
+    rootOffset.y() -= simulated.groundHeight - reference.groundHeight;
+    const double rootError = rootOffset.squaredNorm() +
         0.1 * rootAngle * rootAngle +
         0.01 * (simulated.velocity.head<3>() - reference.velocity.head<3>()).squaredNorm() +
         0.001 * (simulated.velocity.segment<3>(3) - reference.velocity.segment<3>(3)).squaredNorm();

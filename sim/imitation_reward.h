@@ -18,6 +18,9 @@ struct CharacterKinematics {
     BodyVelocities bodyVelocity;
     Eigen::Vector3d com = Eigen::Vector3d::Zero();          // [m]
     Eigen::Vector3d comVelocity = Eigen::Vector3d::Zero();  // [m/s]
+    // Height the reward measures from [m]: 0 for the simulated character; for the reference, the
+    // height its origin was lifted by at reset (DeepMimic measures it from its kin origin).
+    double groundHeight = 0;
 
     void resize(const Character& character);
     // Recomputes frames, body velocities and centre of mass from pose and velocity.

@@ -23,7 +23,16 @@ void noteAllocation() {
 }
 }  // namespace
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHARSIM_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CHARSIM_TEST_ASAN 1
+#endif
+
+#if defined(__GLIBC__) && !defined(CHARSIM_TEST_ASAN)
 extern "C" {
 void* __libc_malloc(size_t size);
 void* __libc_calloc(size_t count, size_t size);
@@ -192,11 +201,11 @@ TEST_CASE("actor forward makes no heap allocation per call") {
     g_countAllocations = false;
     CHECK(g_allocations.load() == 0);
 
-    // The counter itself works: a fresh vector allocates.
+    // The counter itself works: a fresh vector allocates (through operator new and malloc).
     g_countAllocations = true;
-    Eigen::VectorXf fresh(1000);
+    std::vector<float> fresh(1000);
     g_countAllocations = false;
-    fresh.setZero();
+    fresh[999] = 1.0f;
     CHECK(g_allocations.load() >= 1);
 }
 
@@ -217,8 +226,12 @@ TEST_CASE("batch-1 actor latency on the 197-1024-512-36 network is reported") {
     MESSAGE("actor batch-1 latency: median " << median << " us, p90 "
                                              << micros[micros.size() * 9 / 10] << " us, min "
                                              << micros.front() << " us (2000 calls)");
-    // A 30 Hz policy leaves 33 ms per query; anything near that is a regression.
+#ifdef NDEBUG
+    // A 30 Hz policy leaves 33 ms per query; an optimized build should need well under 5 ms.
     CHECK(median < 5000.0);
+#else
+    MESSAGE("latency bound not checked: unoptimized build");
+#endif
 }
 
 TEST_CASE("initial actor is deterministic per seed and follows DeepMimic's init") {

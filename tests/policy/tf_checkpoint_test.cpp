@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +111,115 @@ std::string assembleBundle(const std::string& skill, const fs::path& dir) {
     REQUIRE(rawOffset == raw.size());
     writeAll(bundle->dataPath(0), data);
     return stem;
+}
+
+
+// Minimal bundle writer for synthetic checkpoints: protobuf varints, one data block without
+// prefix sharing, one index block, an empty metaindex block and the 48-byte footer.
+void putVarint(std::vector<unsigned char>& out, uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<unsigned char>(v | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<unsigned char>(v));
+}
+
+struct SyntheticTensor {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<float> values;
+};
+
+std::vector<unsigned char> entryProto(const std::vector<int64_t>& shape, uint64_t offset,
+                                      uint64_t size, uint32_t crc) {
+    std::vector<unsigned char> dims;
+    for (int64_t d : shape) {
+        std::vector<unsigned char> dim;
+        dim.push_back(0x08);
+        putVarint(dim, static_cast<uint64_t>(d));
+        dims.push_back(0x12);
+        putVarint(dims, dim.size());
+        dims.insert(dims.end(), dim.begin(), dim.end());
+    }
+    std::vector<unsigned char> e = {0x08, 0x01, 0x12};  // dtype float32, shape
+    putVarint(e, dims.size());
+    e.insert(e.end(), dims.begin(), dims.end());
+    e.push_back(0x20);  // offset
+    putVarint(e, offset);
+    e.push_back(0x28);  // size
+    putVarint(e, size);
+    e.push_back(0x35);  // crc32c, fixed32
+    for (int i = 0; i < 4; ++i) {
+        e.push_back(static_cast<unsigned char>(crc >> (8 * i)));
+    }
+    return e;
+}
+
+// Appends a block of (key, value) entries with its restart array and trailer; returns handle.
+std::pair<uint64_t, uint64_t> putBlock(
+    std::vector<unsigned char>& file,
+    const std::vector<std::pair<std::string, std::vector<unsigned char>>>& entries) {
+    const uint64_t offset = file.size();
+    for (const auto& [key, value] : entries) {
+        putVarint(file, 0);
+        putVarint(file, key.size());
+        putVarint(file, value.size());
+        file.insert(file.end(), key.begin(), key.end());
+        file.insert(file.end(), value.begin(), value.end());
+    }
+    const unsigned char restarts[8] = {0, 0, 0, 0, 1, 0, 0, 0};  // one restart at 0
+    file.insert(file.end(), restarts, restarts + 8);
+    const uint64_t size = file.size() - offset;
+    file.push_back(0);  // uncompressed
+    const uint32_t crc = policy::maskCrc32c(policy::crc32c(file.data() + offset, size + 1));
+    for (int i = 0; i < 4; ++i) {
+        file.push_back(static_cast<unsigned char>(crc >> (8 * i)));
+    }
+    return {offset, size};
+}
+
+// Writes stem.index and stem.data-00000-of-00001 holding `tensors` (sorted by name).
+void writeBundle(const std::string& stem, std::vector<SyntheticTensor> tensors) {
+    std::sort(tensors.begin(), tensors.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::vector<unsigned char> data;
+    std::vector<std::pair<std::string, std::vector<unsigned char>>> entries;
+    entries.push_back({"", {0x08, 0x01, 0x1a, 0x02, 0x08, 0x01}});  // header: 1 shard
+    for (const SyntheticTensor& t : tensors) {
+        const size_t bytes = t.values.size() * 4;
+        const uint32_t crc = policy::maskCrc32c(policy::crc32c(t.values.data(), bytes));
+        entries.push_back({t.name, entryProto(t.shape, data.size(), bytes, crc)});
+        const auto* p = reinterpret_cast<const unsigned char*>(t.values.data());
+        data.insert(data.end(), p, p + bytes);
+    }
+    std::vector<unsigned char> index;
+    const auto dataBlock = putBlock(index, entries);
+    std::vector<unsigned char> handle;
+    putVarint(handle, dataBlock.first);
+    putVarint(handle, dataBlock.second);
+    const auto meta = putBlock(index, {});
+    const auto top = putBlock(index, {{tensors.back().name, handle}});
+    std::vector<unsigned char> footer;
+    putVarint(footer, meta.first);
+    putVarint(footer, meta.second);
+    putVarint(footer, top.first);
+    putVarint(footer, top.second);
+    footer.resize(40, 0);
+    const uint64_t magic = 0xdb4775248b80fb57ull;
+    for (int i = 0; i < 8; ++i) {
+        footer.push_back(static_cast<unsigned char>(magic >> (8 * i)));
+    }
+    index.insert(index.end(), footer.begin(), footer.end());
+    writeAll(stem + ".index", index);
+    writeAll(stem + ".data-00000-of-00001", data);
+}
+
+std::vector<float> ramp(size_t n, float scale) {
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; ++i) {
+        v[i] = scale * static_cast<float>(static_cast<int>(i % 17) - 8);
+    }
+    return v;
 }
 
 const char* const kSkillsWithBoth[] = {"walk", "run", "backflip", "cartwheel", "jump",
@@ -273,6 +383,47 @@ TEST_CASE("a truncated .data names the tensor and the bytes it needs") {
     REQUIRE_FALSE(w.ok());
     CHECK(w.error().find("agent/resource/s_norm/mean' needs bytes [5896940, 5897728)") !=
           std::string::npos);
+}
+
+TEST_CASE("a HEAD-layout bundle (dist_gauss_diag/mean head) loads with kernels transposed") {
+    const fs::path dir = tempDir("head_layout");
+    const std::string stem = (dir / "head.ckpt").string();
+    const int s = 6;
+    const int h0 = 5;
+    const int h1 = 4;
+    const int a = 3;
+    std::vector<float> stdev(s, 2.0f);
+    writeBundle(stem, {{"agent/resource/s_norm/mean", {s}, ramp(s, 0.1f)},
+                       {"agent/resource/s_norm/std", {s}, stdev},
+                       {"agent/resource/a_norm/mean", {a}, ramp(a, 1.0f)},
+                       {"agent/resource/a_norm/std", {a}, {3.14f, 3.14f, 6.28f}},
+                       {"agent/main/actor/0/dense/kernel", {s, h0}, ramp(s * h0, 0.01f)},
+                       {"agent/main/actor/0/dense/bias", {h0}, ramp(h0, 0.02f)},
+                       {"agent/main/actor/1/dense/kernel", {h0, h1}, ramp(h0 * h1, 0.03f)},
+                       {"agent/main/actor/1/dense/bias", {h1}, ramp(h1, 0.04f)},
+                       {"agent/main/actor/dist_gauss_diag/mean/kernel", {h1, a},
+                        ramp(h1 * a, 0.05f)},
+                       {"agent/main/actor/dist_gauss_diag/mean/bias", {a}, ramp(a, 0.06f)},
+                       {"agent/main/actor/dist_gauss_diag/logstd/bias", {a}, ramp(a, 0.0f)}});
+    auto w = policy::loadActorWeights(stem + ".index");
+    REQUIRE_MESSAGE(w.ok(), w.error());
+    REQUIRE(w->layers.size() == 3);
+    CHECK(w->layers[0].weight.rows() == h0);
+    CHECK(w->layers[0].weight.cols() == s);
+    CHECK(w->layers[2].weight.rows() == a);
+    const std::vector<float> k1 = ramp(h0 * h1, 0.03f);
+    CHECK(w->layers[1].weight(3, 2) == k1[2 * h1 + 3]);  // TF [in][out] -> [out, in]
+    CHECK(w->actionStd[2] == 6.28f);
+    CHECK(w->description == "DeepMimic TF checkpoint " + stem);
+
+    auto report = policy::inspectWeights(stem);
+    REQUIRE(report.ok());
+    CHECK(report->tensors.size() == 11);
+    CHECK(report->actorLoads);
+    for (const policy::TensorReport& t : report->tensors) {
+        CHECK(t.checked);
+        CHECK(t.ok);
+    }
 }
 
 }  // TEST_SUITE

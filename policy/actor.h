@@ -20,10 +20,10 @@ struct DenseLayer {
 
 // Everything the actor needs; sizes are read from the tensors.
 struct ActorWeights {
-    Eigen::VectorXf stateMean;   // [stateSize] normalizer mean, x = (s - mean) / std
-    Eigen::VectorXf stateStd;    // [stateSize] normalizer std (raw, not inverted)
-    Eigen::VectorXf actionMean;  // [actionSize] a = a_n * std + mean
-    Eigen::VectorXf actionStd;   // [actionSize]
+    Eigen::VectorXf stateMean;       // [stateSize] normalizer mean, x = (s - mean) / std
+    Eigen::VectorXf stateStd;        // [stateSize] normalizer std (raw, not inverted)
+    Eigen::VectorXf actionMean;      // [actionSize] a = a_n * std + mean
+    Eigen::VectorXf actionStd;       // [actionSize]
     std::vector<DenseLayer> layers;  // ReLU after every layer except the last
     std::string description;         // where the weights came from, for logs and the UI
 };

@@ -59,8 +59,8 @@ std::string outputLayerPrefix(const TfBundleIndex& index) {
 size_t deepMimicRawBytes(int stateSize, int actionSize) {
     const size_t s = static_cast<size_t>(stateSize);
     const size_t a = static_cast<size_t>(actionSize);
-    const size_t floats = 2 * s + 2 * a + s * kHidden0 + kHidden0 + kHidden0 * kHidden1 +
-                          kHidden1 + kHidden1 * a + a;
+    const size_t floats =
+        2 * s + 2 * a + s * kHidden0 + kHidden0 + kHidden0 * kHidden1 + kHidden1 + kHidden1 * a + a;
     return floats * 4;
 }
 
@@ -84,8 +84,7 @@ std::vector<std::string> deepMimicActorTensorNames() {
             "agent/main/actor/dense/bias"};
 }
 
-sim::Result<ActorWeights> loadDeepMimicRaw(const std::string& path, int stateSize,
-                                           int actionSize) {
+sim::Result<ActorWeights> loadDeepMimicRaw(const std::string& path, int stateSize, int actionSize) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) {
         return Error{path + ": cannot open file"};
@@ -172,8 +171,10 @@ sim::Result<ActorWeights> loadTfCheckpointActor(const std::string& path) {
         const TfBundleEntry* kernel = index->find(prefix + "kernel");
         const bool isHead = k + 1 == prefixes.size();
         if (kernel == nullptr || kernel->shape.size() != 2) {
-            return Error{index->indexPath + ": tensor '" + prefix + "kernel' is missing or not "
-                         "rank 2 (expected [" + std::to_string(in) + ", outputs])"};
+            return Error{index->indexPath + ": tensor '" + prefix +
+                         "kernel' is missing or not "
+                         "rank 2 (expected [" +
+                         std::to_string(in) + ", outputs])"};
         }
         const int64_t out = isHead ? a : kernel->shape[1];
         auto kv = readChecked(*index, prefix + "kernel", {in, out});
@@ -184,8 +185,8 @@ sim::Result<ActorWeights> loadTfCheckpointActor(const std::string& path) {
         if (!bv) {
             return Error{bv.error()};
         }
-        w.layers.push_back(denseFromTfKernel(kv->data(), static_cast<int>(in),
-                                             static_cast<int>(out), bv->data()));
+        w.layers.push_back(
+            denseFromTfKernel(kv->data(), static_cast<int>(in), static_cast<int>(out), bv->data()));
         in = out;
     }
     w.description = "DeepMimic TF checkpoint " + index->stem;

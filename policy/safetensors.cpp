@@ -81,9 +81,9 @@ sim::Result<SafetensorsEntry> parseEntry(const std::string& name, const Json& va
     const uint64_t expected = elements * static_cast<uint64_t>(itemSize);
     if (entry.end - entry.begin != expected) {
         std::ostringstream msg;
-        msg << where << " shape " << shape->dump() << " of " << entry.dtype << " needs "
-            << expected << " bytes, but data_offsets [" << entry.begin << ", " << entry.end
-            << "] hold " << entry.end - entry.begin;
+        msg << where << " shape " << shape->dump() << " of " << entry.dtype << " needs " << expected
+            << " bytes, but data_offsets [" << entry.begin << ", " << entry.end << "] hold "
+            << entry.end - entry.begin;
         return Error{fail(label, msg.str())};
     }
     return entry;
@@ -129,8 +129,8 @@ sim::Status checkRanges(const std::vector<SafetensorsEntry>& entries, uint64_t d
         if (furthest != nullptr && cur->begin < furthest->end) {
             std::ostringstream msg;
             msg << "tensor '" << cur->name << "' bytes [" << cur->begin << ", " << cur->end
-                << ") overlap tensor '" << furthest->name << "' bytes [" << furthest->begin
-                << ", " << furthest->end << ")";
+                << ") overlap tensor '" << furthest->name << "' bytes [" << furthest->begin << ", "
+                << furthest->end << ")";
             return Error{fail(label, msg.str())};
         }
         if (furthest == nullptr || cur->end > furthest->end) {
@@ -145,7 +145,7 @@ sim::Status checkRanges(const std::vector<SafetensorsEntry>& entries, uint64_t d
 int safetensorsItemSize(const std::string& dtype) {
     static const std::map<std::string, int> kSizes = {
         {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2},
-        {"I8", 1},  {"U64", 8}, {"U32", 4}, {"U16", 2},  {"U8", 1},   {"BOOL", 1}};
+        {"I8", 1},  {"U64", 8}, {"U32", 4}, {"U16", 2},  {"U8", 1},  {"BOOL", 1}};
     const auto it = kSizes.find(dtype);
     return it == kSizes.end() ? 0 : it->second;
 }
@@ -225,8 +225,8 @@ sim::Result<SafetensorsFile> parseSafetensors(std::vector<unsigned char> bytes,
     std::memcpy(&headerSize, bytes.data(), 8);
     if (headerSize > bytes.size() - 8 || headerSize > kMaxHeaderBytes) {
         std::ostringstream msg;
-        msg << "header length " << headerSize << " runs past the end of the file ("
-            << bytes.size() << " bytes; at most " << bytes.size() - 8 << " possible)";
+        msg << "header length " << headerSize << " runs past the end of the file (" << bytes.size()
+            << " bytes; at most " << bytes.size() - 8 << " possible)";
         return Error{fail(label, msg.str())};
     }
     const char* headerBegin = reinterpret_cast<const char*>(bytes.data() + 8);

@@ -395,7 +395,8 @@ sim::Result<std::vector<unsigned char>> readTfTensorBytes(const TfBundleIndex& i
                                                           const TfBundleEntry& entry) {
     const std::string where = "tensor '" + entry.name + "'";
     if (entry.sliced) {
-        return Error{index.indexPath + ": " + where + " is a partitioned (sliced) variable; "
+        return Error{index.indexPath + ": " + where +
+                     " is a partitioned (sliced) variable; "
                      "only whole tensors are supported"};
     }
     uint64_t elements = 1;
@@ -404,8 +405,8 @@ sim::Result<std::vector<unsigned char>> readTfTensorBytes(const TfBundleIndex& i
     }
     const int itemSize = tfDtypeSize(entry.dtype);
     if (itemSize == 0 || elements * static_cast<uint64_t>(itemSize) != entry.size) {
-        return Error{index.indexPath + ": " + where + " (" + tfDtypeName(entry.dtype) +
-                     ") size " + std::to_string(entry.size) + " bytes does not match its shape"};
+        return Error{index.indexPath + ": " + where + " (" + tfDtypeName(entry.dtype) + ") size " +
+                     std::to_string(entry.size) + " bytes does not match its shape"};
     }
     if (entry.shardId < 0 || entry.shardId >= index.numShards) {
         return Error{index.indexPath + ": " + where + " names shard " +
@@ -414,7 +415,8 @@ sim::Result<std::vector<unsigned char>> readTfTensorBytes(const TfBundleIndex& i
     const std::string dataPath = index.dataPath(entry.shardId);
     std::ifstream in(dataPath, std::ios::binary | std::ios::ate);
     if (!in) {
-        return Error{dataPath + ": checkpoint data file is missing (only the .index was found; "
+        return Error{dataPath +
+                     ": checkpoint data file is missing (only the .index was found; "
                      "place the matching .data file beside it)"};
     }
     const auto fileSize = static_cast<uint64_t>(in.tellg());
@@ -434,8 +436,10 @@ sim::Result<std::vector<unsigned char>> readTfTensorBytes(const TfBundleIndex& i
     const uint32_t actual = maskCrc32c(crc32c(bytes.data(), bytes.size()));
     if (actual != entry.maskedCrc32c) {
         char msg[160];
-        std::snprintf(msg, sizeof msg, ": %s fails its crc32c check (masked 0x%08x in the index, "
-                      "0x%08x in the data)", where.c_str(), entry.maskedCrc32c, actual);
+        std::snprintf(msg, sizeof msg,
+                      ": %s fails its crc32c check (masked 0x%08x in the index, "
+                      "0x%08x in the data)",
+                      where.c_str(), entry.maskedCrc32c, actual);
         return Error{dataPath + msg};
     }
     return bytes;
@@ -462,28 +466,51 @@ sim::Result<std::vector<float>> readTfFloatTensor(const TfBundleIndex& index,
 
 std::string tfDtypeName(int dtype) {
     switch (dtype) {
-        case 1: return "float32";
-        case 2: return "float64";
-        case 3: return "int32";
-        case 4: return "uint8";
-        case 5: return "int16";
-        case 6: return "int8";
-        case 7: return "string";
-        case 9: return "int64";
-        case 10: return "bool";
-        case 14: return "bfloat16";
-        case 19: return "float16";
-        default: return "dtype " + std::to_string(dtype);
+        case 1:
+            return "float32";
+        case 2:
+            return "float64";
+        case 3:
+            return "int32";
+        case 4:
+            return "uint8";
+        case 5:
+            return "int16";
+        case 6:
+            return "int8";
+        case 7:
+            return "string";
+        case 9:
+            return "int64";
+        case 10:
+            return "bool";
+        case 14:
+            return "bfloat16";
+        case 19:
+            return "float16";
+        default:
+            return "dtype " + std::to_string(dtype);
     }
 }
 
 int tfDtypeSize(int dtype) {
     switch (dtype) {
-        case 1: case 3: return 4;
-        case 2: case 9: return 8;
-        case 4: case 6: case 10: return 1;
-        case 5: case 14: case 19: return 2;
-        default: return 0;
+        case 1:
+        case 3:
+            return 4;
+        case 2:
+        case 9:
+            return 8;
+        case 4:
+        case 6:
+        case 10:
+            return 1;
+        case 5:
+        case 14:
+        case 19:
+            return 2;
+        default:
+            return 0;
     }
 }
 

@@ -25,9 +25,9 @@ struct TfBundleEntry {
 
 // The decoded .index of a bundle.
 struct TfBundleIndex {
-    std::string stem;       // "X.ckpt": the path without .index / .data-*
-    std::string indexPath;  // stem + ".index"
-    int numShards = 1;      // from the header entry (empty key)
+    std::string stem;                    // "X.ckpt": the path without .index / .data-*
+    std::string indexPath;               // stem + ".index"
+    int numShards = 1;                   // from the header entry (empty key)
     std::vector<TfBundleEntry> entries;  // in key order, header excluded
 
     // The entry called `name`, or nullptr.

@@ -36,8 +36,8 @@ std::string shapeText(const std::vector<int64_t>& shape) {
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                  suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Float values of `name` after checking presence and shape.
@@ -70,14 +70,18 @@ sim::Status checkValues(const ActorWeights& w, const std::string& path) {
         return sim::Status::success();
     };
     sim::Status st = check(w.stateMean.data(), w.stateMean.size(), kStateMean, false);
-    if (st) st = check(w.stateStd.data(), w.stateStd.size(), kStateStd, true);
-    if (st) st = check(w.actionMean.data(), w.actionMean.size(), kActionMean, false);
-    if (st) st = check(w.actionStd.data(), w.actionStd.size(), kActionStd, false);
+    if (st)
+        st = check(w.stateStd.data(), w.stateStd.size(), kStateStd, true);
+    if (st)
+        st = check(w.actionMean.data(), w.actionMean.size(), kActionMean, false);
+    if (st)
+        st = check(w.actionStd.data(), w.actionStd.size(), kActionStd, false);
     for (size_t i = 0; st && i < w.layers.size(); ++i) {
         st = check(w.layers[i].weight.data(), w.layers[i].weight.size(), layerName(i, "weight"),
                    false);
-        if (st) st = check(w.layers[i].bias.data(), w.layers[i].bias.size(),
-                           layerName(i, "bias"), false);
+        if (st)
+            st = check(w.layers[i].bias.data(), w.layers[i].bias.size(), layerName(i, "bias"),
+                       false);
     }
     return st;
 }
@@ -86,10 +90,14 @@ sim::Status checkValues(const ActorWeights& w, const std::string& path) {
 
 const char* weightsFormatName(WeightsFormat format) {
     switch (format) {
-        case WeightsFormat::Safetensors: return "safetensors";
-        case WeightsFormat::DeepMimicRaw: return "DeepMimic raw float32";
-        case WeightsFormat::TfCheckpoint: return "TF V2 checkpoint";
-        default: return "unknown";
+        case WeightsFormat::Safetensors:
+            return "safetensors";
+        case WeightsFormat::DeepMimicRaw:
+            return "DeepMimic raw float32";
+        case WeightsFormat::TfCheckpoint:
+            return "TF V2 checkpoint";
+        default:
+            return "unknown";
     }
 }
 
@@ -127,7 +135,8 @@ sim::Result<ActorWeights> loadSafetensorsActor(const std::string& path) {
     }
     const SafetensorsEntry* first = file->find(layerName(0, "weight"));
     if (first == nullptr || first->shape.size() != 2) {
-        return Error{path + ": tensor 'actor.0.weight' is missing or not rank 2 (expected "
+        return Error{path +
+                     ": tensor 'actor.0.weight' is missing or not rank 2 (expected "
                      "[hidden, stateSize], e.g. [1024,197])"};
     }
     ActorWeights w;
@@ -164,8 +173,8 @@ sim::Result<ActorWeights> loadSafetensorsActor(const std::string& path) {
         *out = Eigen::Map<const Eigen::VectorXf>(v->data(), n);
     }
     const auto description = file->metadata.find("description");
-    w.description = description != file->metadata.end() ? description->second
-                                                         : "safetensors " + path;
+    w.description =
+        description != file->metadata.end() ? description->second : "safetensors " + path;
     return w;
 }
 
@@ -173,14 +182,21 @@ sim::Result<ActorWeights> loadActorWeights(const std::string& path) {
     const WeightsFormat format = detectWeightsFormat(path);
     sim::Result<ActorWeights> w = Error{""};
     switch (format) {
-        case WeightsFormat::Safetensors: w = loadSafetensorsActor(path); break;
-        case WeightsFormat::DeepMimicRaw: w = loadDeepMimicRaw(path); break;
-        case WeightsFormat::TfCheckpoint: w = loadTfCheckpointActor(path); break;
+        case WeightsFormat::Safetensors:
+            w = loadSafetensorsActor(path);
+            break;
+        case WeightsFormat::DeepMimicRaw:
+            w = loadDeepMimicRaw(path);
+            break;
+        case WeightsFormat::TfCheckpoint:
+            w = loadTfCheckpointActor(path);
+            break;
         default:
             if (!std::filesystem::exists(path)) {
                 return Error{path + ": file not found"};
             }
-            return Error{path + ": unrecognized weight file (expected safetensors, a DeepMimic "
+            return Error{path +
+                         ": unrecognized weight file (expected safetensors, a DeepMimic "
                          "raw float32 .bin, or a TF checkpoint .index/.data/stem)"};
     }
     if (!w) {
@@ -207,14 +223,13 @@ sim::Status saveActorWeights(const std::string& path, const ActorWeights& w) {
         tensors.push_back(makeF32Tensor(layerName(i, "bias"), {l.bias.size()}, l.bias.data(),
                                         static_cast<size_t>(l.bias.size())));
     }
-    const std::pair<const char*, const Eigen::VectorXf*> norms[] = {
-        {kStateMean, &w.stateMean},
-        {kStateStd, &w.stateStd},
-        {kActionMean, &w.actionMean},
-        {kActionStd, &w.actionStd}};
+    const std::pair<const char*, const Eigen::VectorXf*> norms[] = {{kStateMean, &w.stateMean},
+                                                                    {kStateStd, &w.stateStd},
+                                                                    {kActionMean, &w.actionMean},
+                                                                    {kActionStd, &w.actionStd}};
     for (const auto& [name, v] : norms) {
-        tensors.push_back(makeF32Tensor(name, {v->size()}, v->data(),
-                                        static_cast<size_t>(v->size())));
+        tensors.push_back(
+            makeF32Tensor(name, {v->size()}, v->data(), static_cast<size_t>(v->size())));
     }
     return writeSafetensors(path, tensors,
                             {{"description", w.description}, {"format", "charsim actor v1"}});

@@ -19,9 +19,9 @@ sim::Status inspectSafetensors(WeightsReport& report) {
         return Error{file.error()};
     }
     for (const SafetensorsEntry& e : file->entries) {
-        report.tensors.push_back({e.name, e.dtype, e.shape, true, true,
-                                  "bytes " + std::to_string(e.begin) + "-" +
-                                      std::to_string(e.end) + " in range"});
+        report.tensors.push_back(
+            {e.name, e.dtype, e.shape, true, true,
+             "bytes " + std::to_string(e.begin) + "-" + std::to_string(e.end) + " in range"});
     }
     for (const auto& [key, value] : file->metadata) {
         report.notes.push_back("metadata " + key + ": " + value);
@@ -50,8 +50,8 @@ sim::Status inspectTf(WeightsReport& report) {
     if (!index) {
         return Error{index.error()};
     }
-    report.notes.push_back("index " + index->indexPath + ", " +
-                           std::to_string(index->numShards) + " shard(s)");
+    report.notes.push_back("index " + index->indexPath + ", " + std::to_string(index->numShards) +
+                           " shard(s)");
     bool dataMissing = false;
     for (int shard = 0; shard < index->numShards; ++shard) {
         if (!std::filesystem::exists(index->dataPath(shard))) {
@@ -83,13 +83,21 @@ sim::Result<WeightsReport> inspectWeights(const std::string& path) {
     WeightsReport report;
     report.path = path;
     report.format = detectWeightsFormat(path);
-    sim::Status st = Error{path + ": unrecognized weight file (expected safetensors, a "
+    sim::Status st = Error{path +
+                           ": unrecognized weight file (expected safetensors, a "
                            "DeepMimic raw float32 .bin, or a TF checkpoint)"};
     switch (report.format) {
-        case WeightsFormat::Safetensors: st = inspectSafetensors(report); break;
-        case WeightsFormat::DeepMimicRaw: st = inspectRaw(report); break;
-        case WeightsFormat::TfCheckpoint: st = inspectTf(report); break;
-        default: break;
+        case WeightsFormat::Safetensors:
+            st = inspectSafetensors(report);
+            break;
+        case WeightsFormat::DeepMimicRaw:
+            st = inspectRaw(report);
+            break;
+        case WeightsFormat::TfCheckpoint:
+            st = inspectTf(report);
+            break;
+        default:
+            break;
     }
     if (!st) {
         return Error{st.error()};
@@ -97,8 +105,7 @@ sim::Result<WeightsReport> inspectWeights(const std::string& path) {
     auto actor = loadActorWeights(path);
     report.actorLoads = actor.ok();
     report.notes.push_back(actor.ok() ? "actor loads: " + actor->description + " (state " +
-                                            std::to_string(actor->stateMean.size()) +
-                                            ", action " +
+                                            std::to_string(actor->stateMean.size()) + ", action " +
                                             std::to_string(actor->actionMean.size()) + ")"
                                       : "actor does not load: " + actor.error());
     return report;

@@ -149,137 +149,137 @@ Eigen::VectorXd naiveForward(const policy::ActorWeights& w, const Eigen::VectorX
 }  // namespace
 
 TEST_SUITE("policy") {
-
-TEST_CASE("actor forward equals a double-precision loop within 1e-5 relative") {
-    const policy::ActorWeights w = randomActor(197, 36, 7);
-    policy::Actor actor(w);
-    REQUIRE(actor.stateSize() == 197);
-    REQUIRE(actor.actionSize() == 36);
-    policy::InitRandom random(99);
-    Eigen::VectorXf action(36);
-    for (int trial = 0; trial < 5; ++trial) {
-        const Eigen::VectorXf state = randomState(w, random);
-        actor.act(state, action);
-        const Eigen::VectorXd ref = naiveForward(w, state);
-        const double scale = ref.cwiseAbs().maxCoeff();
-        REQUIRE(scale > 0.1);
-        CHECK((action.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * scale);
+    TEST_CASE("actor forward equals a double-precision loop within 1e-5 relative") {
+        const policy::ActorWeights w = randomActor(197, 36, 7);
+        policy::Actor actor(w);
+        REQUIRE(actor.stateSize() == 197);
+        REQUIRE(actor.actionSize() == 36);
+        policy::InitRandom random(99);
+        Eigen::VectorXf action(36);
+        for (int trial = 0; trial < 5; ++trial) {
+            const Eigen::VectorXf state = randomState(w, random);
+            actor.act(state, action);
+            const Eigen::VectorXd ref = naiveForward(w, state);
+            const double scale = ref.cwiseAbs().maxCoeff();
+            REQUIRE(scale > 0.1);
+            CHECK((action.cast<double>() - ref).cwiseAbs().maxCoeff() <= 1e-5 * scale);
+        }
     }
-}
 
-TEST_CASE("batched actor forward matches one-state forward column by column") {
-    const policy::ActorWeights w = randomActor(197, 36, 3);
-    policy::Actor actor(w);
-    policy::InitRandom random(5);
-    Eigen::MatrixXf states(197, 8);
-    for (int c = 0; c < 8; ++c) {
-        states.col(c) = randomState(w, random);
+    TEST_CASE("batched actor forward matches one-state forward column by column") {
+        const policy::ActorWeights w = randomActor(197, 36, 3);
+        policy::Actor actor(w);
+        policy::InitRandom random(5);
+        Eigen::MatrixXf states(197, 8);
+        for (int c = 0; c < 8; ++c) {
+            states.col(c) = randomState(w, random);
+        }
+        Eigen::MatrixXf actions(36, 8);
+        actor.actBatch(states, actions);
+        Eigen::VectorXf one(36);
+        for (int c = 0; c < 8; ++c) {
+            actor.act(states.col(c), one);
+            const Eigen::VectorXd ref = naiveForward(w, states.col(c));
+            CHECK((actions.col(c).cast<double>() - ref).cwiseAbs().maxCoeff() <=
+                  1e-5 * ref.cwiseAbs().maxCoeff());
+            CHECK((actions.col(c) - one).cwiseAbs().maxCoeff() <=
+                  1e-5f * one.cwiseAbs().maxCoeff());
+        }
     }
-    Eigen::MatrixXf actions(36, 8);
-    actor.actBatch(states, actions);
-    Eigen::VectorXf one(36);
-    for (int c = 0; c < 8; ++c) {
-        actor.act(states.col(c), one);
-        const Eigen::VectorXd ref = naiveForward(w, states.col(c));
-        CHECK((actions.col(c).cast<double>() - ref).cwiseAbs().maxCoeff() <=
-              1e-5 * ref.cwiseAbs().maxCoeff());
-        CHECK((actions.col(c) - one).cwiseAbs().maxCoeff() <= 1e-5f * one.cwiseAbs().maxCoeff());
-    }
-}
 
-TEST_CASE("actor forward makes no heap allocation per call") {
-    policy::Actor actor(randomActor(197, 36, 11));
-    Eigen::VectorXf state = Eigen::VectorXf::Constant(197, 0.3f);
-    Eigen::VectorXf action(36);
-    actor.act(state, action);  // warm-up outside the counted region
-    g_allocations = 0;
-    g_countAllocations = true;
-    for (int i = 0; i < 100; ++i) {
-        state[0] = static_cast<float>(i) * 0.01f;
-        actor.act(state, action);
-    }
-    g_countAllocations = false;
-    CHECK(g_allocations.load() == 0);
+    TEST_CASE("actor forward makes no heap allocation per call") {
+        policy::Actor actor(randomActor(197, 36, 11));
+        Eigen::VectorXf state = Eigen::VectorXf::Constant(197, 0.3f);
+        Eigen::VectorXf action(36);
+        actor.act(state, action);  // warm-up outside the counted region
+        g_allocations = 0;
+        g_countAllocations = true;
+        for (int i = 0; i < 100; ++i) {
+            state[0] = static_cast<float>(i) * 0.01f;
+            actor.act(state, action);
+        }
+        g_countAllocations = false;
+        CHECK(g_allocations.load() == 0);
 
-    // The counter itself works: a fresh vector allocates (through operator new and malloc).
-    g_countAllocations = true;
-    std::vector<float> fresh(1000);
-    g_countAllocations = false;
-    fresh[999] = 1.0f;
-    CHECK(g_allocations.load() >= 1);
-}
-
-TEST_CASE("batch-1 actor latency on the 197-1024-512-36 network is reported") {
-    policy::Actor actor(randomActor(197, 36, 13));
-    policy::InitRandom random(17);
-    const Eigen::VectorXf state = randomState(actor.weights(), random);
-    Eigen::VectorXf action(36);
-    std::vector<double> micros;
-    for (int i = 0; i < 2000; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        actor.act(state, action);
-        const auto t1 = std::chrono::steady_clock::now();
-        micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        // The counter itself works: a fresh vector allocates (through operator new and malloc).
+        g_countAllocations = true;
+        std::vector<float> fresh(1000);
+        g_countAllocations = false;
+        fresh[999] = 1.0f;
+        CHECK(g_allocations.load() >= 1);
     }
-    std::sort(micros.begin(), micros.end());
-    const double median = micros[micros.size() / 2];
-    MESSAGE("actor batch-1 latency: median " << median << " us, p90 "
-                                             << micros[micros.size() * 9 / 10] << " us, min "
-                                             << micros.front() << " us (2000 calls)");
+
+    TEST_CASE("batch-1 actor latency on the 197-1024-512-36 network is reported") {
+        policy::Actor actor(randomActor(197, 36, 13));
+        policy::InitRandom random(17);
+        const Eigen::VectorXf state = randomState(actor.weights(), random);
+        Eigen::VectorXf action(36);
+        std::vector<double> micros;
+        for (int i = 0; i < 2000; ++i) {
+            const auto t0 = std::chrono::steady_clock::now();
+            actor.act(state, action);
+            const auto t1 = std::chrono::steady_clock::now();
+            micros.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+        }
+        std::sort(micros.begin(), micros.end());
+        const double median = micros[micros.size() / 2];
+        MESSAGE("actor batch-1 latency: median " << median << " us, p90 "
+                                                 << micros[micros.size() * 9 / 10] << " us, min "
+                                                 << micros.front() << " us (2000 calls)");
 #ifdef NDEBUG
-    // A 30 Hz policy leaves 33 ms per query; an optimized build should need well under 5 ms.
-    CHECK(median < 5000.0);
+        // A 30 Hz policy leaves 33 ms per query; an optimized build should need well under 5 ms.
+        CHECK(median < 5000.0);
 #else
-    MESSAGE("latency bound not checked: unoptimized build");
+        MESSAGE("latency bound not checked: unoptimized build");
 #endif
-}
-
-TEST_CASE("initial actor is deterministic per seed and follows DeepMimic's init") {
-    const Eigen::VectorXf mean = Eigen::VectorXf::Constant(36, 0.25f);
-    const Eigen::VectorXf stdev = Eigen::VectorXf::Constant(36, 4.0f);
-    const policy::ActorWeights a = policy::makeInitialActor(197, 36, mean, stdev, 42);
-    const policy::ActorWeights b = policy::makeInitialActor(197, 36, mean, stdev, 42);
-    const policy::ActorWeights c = policy::makeInitialActor(197, 36, mean, stdev, 43);
-    CHECK(a.description == "deterministic init, seed 42");
-    REQUIRE(a.layers.size() == 3);
-    CHECK(a.layers[0].weight.rows() == 1024);
-    CHECK(a.layers[0].weight.cols() == 197);
-    CHECK(a.layers[1].weight.rows() == 512);
-    CHECK(a.layers[2].weight.rows() == 36);
-    for (size_t l = 0; l < 3; ++l) {
-        CHECK(a.layers[l].weight == b.layers[l].weight);
-        CHECK(a.layers[l].weight != c.layers[l].weight);
-        CHECK(a.layers[l].bias.isZero(0.0f));
     }
-    const float xavier0 = std::sqrt(6.0f / (197.0f + 1024.0f));
-    CHECK(a.layers[0].weight.cwiseAbs().maxCoeff() <= xavier0);
-    CHECK(a.layers[0].weight.cwiseAbs().maxCoeff() > 0.95f * xavier0);
-    CHECK(a.layers[2].weight.cwiseAbs().maxCoeff() <= 0.01f);
-    CHECK(std::abs(a.layers[1].weight.mean()) < 1e-3f);
-    CHECK(a.stateMean[0] == 0.5f);
-    CHECK(a.stateStd[0] == 0.5f);
-    CHECK(a.stateMean.tail(196).isZero(0.0f));
-    CHECK(a.stateStd.tail(196).isOnes(0.0f));
-    CHECK(a.actionMean == mean);
-    CHECK(policy::checkActorWeights(a).empty());
-}
 
-TEST_CASE("initial actor generator gives the documented first values for seed 0") {
-    // splitmix64(0) state then xoshiro256**; pinned so the init never silently changes.
-    policy::InitRandom random(0);
-    const uint64_t first = random.next();
-    policy::InitRandom again(0);
-    CHECK(again.next() == first);
-    MESSAGE("InitRandom(0).next() = " << first);
-    CHECK(first == 0x99ec5f36cb75f2b4ull);
-}
+    TEST_CASE("initial actor is deterministic per seed and follows DeepMimic's init") {
+        const Eigen::VectorXf mean = Eigen::VectorXf::Constant(36, 0.25f);
+        const Eigen::VectorXf stdev = Eigen::VectorXf::Constant(36, 4.0f);
+        const policy::ActorWeights a = policy::makeInitialActor(197, 36, mean, stdev, 42);
+        const policy::ActorWeights b = policy::makeInitialActor(197, 36, mean, stdev, 42);
+        const policy::ActorWeights c = policy::makeInitialActor(197, 36, mean, stdev, 43);
+        CHECK(a.description == "deterministic init, seed 42");
+        REQUIRE(a.layers.size() == 3);
+        CHECK(a.layers[0].weight.rows() == 1024);
+        CHECK(a.layers[0].weight.cols() == 197);
+        CHECK(a.layers[1].weight.rows() == 512);
+        CHECK(a.layers[2].weight.rows() == 36);
+        for (size_t l = 0; l < 3; ++l) {
+            CHECK(a.layers[l].weight == b.layers[l].weight);
+            CHECK(a.layers[l].weight != c.layers[l].weight);
+            CHECK(a.layers[l].bias.isZero(0.0f));
+        }
+        const float xavier0 = std::sqrt(6.0f / (197.0f + 1024.0f));
+        CHECK(a.layers[0].weight.cwiseAbs().maxCoeff() <= xavier0);
+        CHECK(a.layers[0].weight.cwiseAbs().maxCoeff() > 0.95f * xavier0);
+        CHECK(a.layers[2].weight.cwiseAbs().maxCoeff() <= 0.01f);
+        CHECK(std::abs(a.layers[1].weight.mean()) < 1e-3f);
+        CHECK(a.stateMean[0] == 0.5f);
+        CHECK(a.stateStd[0] == 0.5f);
+        CHECK(a.stateMean.tail(196).isZero(0.0f));
+        CHECK(a.stateStd.tail(196).isOnes(0.0f));
+        CHECK(a.actionMean == mean);
+        CHECK(policy::checkActorWeights(a).empty());
+    }
 
-TEST_CASE("checkActorWeights names the layer whose shape does not chain") {
-    policy::ActorWeights w = policy::makeInitialActor(
-        10, 3, Eigen::VectorXf::Zero(3), Eigen::VectorXf::Ones(3), 1);
-    w.layers[1].weight.resize(512, 1000);
-    CHECK(policy::checkActorWeights(w).find("layer 1 weight is [512,1000], expected 1024") !=
-          std::string::npos);
-}
+    TEST_CASE("initial actor generator gives the documented first values for seed 0") {
+        // splitmix64(0) state then xoshiro256**; pinned so the init never silently changes.
+        policy::InitRandom random(0);
+        const uint64_t first = random.next();
+        policy::InitRandom again(0);
+        CHECK(again.next() == first);
+        MESSAGE("InitRandom(0).next() = " << first);
+        CHECK(first == 0x99ec5f36cb75f2b4ull);
+    }
+
+    TEST_CASE("checkActorWeights names the layer whose shape does not chain") {
+        policy::ActorWeights w =
+            policy::makeInitialActor(10, 3, Eigen::VectorXf::Zero(3), Eigen::VectorXf::Ones(3), 1);
+        w.layers[1].weight.resize(512, 1000);
+        CHECK(policy::checkActorWeights(w).find("layer 1 weight is [512,1000], expected 1024") !=
+              std::string::npos);
+    }
 
 }  // TEST_SUITE

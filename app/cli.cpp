@@ -9,8 +9,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/bench.h"
 #include "app/inspect.h"
 #include "app/session.h"
+#include "sim/deepmimic_args.h"
 #ifdef CHARSIM_HAVE_GUI
 #include "app/gui_app.h"
 #endif
@@ -19,8 +21,21 @@ namespace app {
 
 namespace {
 
-// Flags shared by `run` and `view`.
-void addSessionFlags(CLI::App& command, SessionOptions& options, std::string& drive) {
+// Flags shared by `run`, `view` and `bench`.
+struct SessionFlags {
+    SessionOptions options;
+    std::string drive = "policy";
+    std::string argsPath;
+    // Settings given explicitly win over the args file's.
+    std::vector<CLI::Option*> environmentFlags;
+};
+
+void addSessionFlags(CLI::App& command, SessionFlags& flags) {
+    SessionOptions& options = flags.options;
+    std::string& drive = flags.drive;
+    command.add_option("--args", flags.argsPath,
+                       "DeepMimic args file: its scene settings apply and it names the "
+                       "character, gains, motion and policy (explicit flags override)");
     command.add_option("--character", options.characterPath, "DeepMimic character file");
     command.add_option("--gains", options.gainsPath, "DeepMimic controller (PD gains) file");
     command.add_option("--motion", options.motionPath, "DeepMimic motion clip");
@@ -32,20 +47,76 @@ void addSessionFlags(CLI::App& command, SessionOptions& options, std::string& dr
     command.add_option("--start-time", options.startTime,
                        "every reset starts the clip at this time [s] (default: random)")
         ->check(CLI::NonNegativeNumber);
-    command.add_option("--physics-rate", options.physicsRate, "Bullet steps per second")
-        ->check(CLI::PositiveNumber);
-    command.add_option("--pd-rate", options.pdRate, "PD updates per second")
-        ->check(CLI::PositiveNumber);
-    command.add_option("--policy-rate", options.policyRate, "policy queries per second")
-        ->check(CLI::PositiveNumber);
-    command.add_option("--episode-seconds", options.episodeSeconds, "episode time limit [s]")
-        ->check(CLI::PositiveNumber);
+    sim::EnvSettings& env = options.environment;
+    flags.environmentFlags = {
+        command.add_option("--physics-rate", env.physicsRate, "Bullet steps per second")
+            ->check(CLI::PositiveNumber),
+        command.add_option("--pd-rate", env.pdRate, "PD updates per second")
+            ->check(CLI::PositiveNumber),
+        command.add_option("--policy-rate", env.policyRate, "policy queries per second")
+            ->check(CLI::PositiveNumber),
+        command.add_option("--episode-seconds", env.episodeTimeLimit, "episode time limit [s]")
+            ->check(CLI::PositiveNumber),
+        command.add_option("--fall-contact-bodies", env.fallContactBodies,
+                           "bodies whose ground contact ends an episode (default: the "
+                           "character file's EnableFallContact)")};
 }
 
-sim::Result<std::unique_ptr<Session>> openSession(SessionOptions options,
-                                                  const std::string& drive) {
-    options.drive = drive == "reference" ? DriveMode::Reference : DriveMode::Policy;
-    return Session::create(options);
+// The session's options after applying --args (explicit flags keep their values).
+sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
+    SessionOptions options = flags.options;
+    options.drive = flags.drive == "reference" ? DriveMode::Reference : DriveMode::Policy;
+    if (flags.argsPath.empty()) {
+        return options;
+    }
+    auto args = sim::loadDeepMimicArgs(flags.argsPath);
+    if (!args) {
+        return sim::Error{args.error()};
+    }
+    sim::EnvSettings fromArgs = flags.options.environment;
+    sim::Status applied = sim::applyDeepMimicArgs(*args, fromArgs);
+    if (!applied) {
+        return sim::Error{applied.error()};
+    }
+    bool anyExplicit = false;
+    for (const CLI::Option* flag : flags.environmentFlags) {
+        anyExplicit = anyExplicit || flag->count() > 0;
+    }
+    if (anyExplicit) {
+        // Re-apply the explicit flags over the args file's settings.
+        const sim::EnvSettings& given = flags.options.environment;
+        if (flags.environmentFlags[0]->count() > 0) fromArgs.physicsRate = given.physicsRate;
+        if (flags.environmentFlags[1]->count() > 0) fromArgs.pdRate = given.pdRate;
+        if (flags.environmentFlags[2]->count() > 0) fromArgs.policyRate = given.policyRate;
+        if (flags.environmentFlags[3]->count() > 0) {
+            fromArgs.episodeTimeLimit = given.episodeTimeLimit;
+        }
+        if (flags.environmentFlags[4]->count() > 0) {
+            fromArgs.fallContactBodies = given.fallContactBodies;
+        }
+    }
+    options.environment = fromArgs;
+
+    const std::pair<std::string*, const char*> files[] = {
+        {&options.characterPath, "character_files"},
+        {&options.gainsPath, "char_ctrl_files"},
+        {&options.motionPath, "motion_file"},
+        {&options.policyPath, "model_files"}};
+    for (const auto& [path, key] : files) {
+        if (!path->empty()) {
+            continue;
+        }
+        // The args file's policy is taken only when the policy drives.
+        if (path == &options.policyPath && options.drive == DriveMode::Reference) {
+            continue;
+        }
+        auto resolved = sim::resolveDeepMimicArgsFile(*args, key);
+        if (!resolved) {
+            return sim::Error{resolved.error() + "\n(give the file with its flag to override)"};
+        }
+        *path = *resolved;
+    }
+    return options;
 }
 
 int runHeadless(Session& session, double seconds, bool json) {
@@ -124,13 +195,12 @@ int runCommandLine(int argc, char** argv) {
     CLI::App cli{"charsim: a physics-driven character simulator (DeepMimic-compatible)"};
     cli.require_subcommand(0, 1);
 
-    SessionOptions options;
-    std::string drive = "policy";
+    SessionFlags flags;
     double seconds = 10;
     bool headless = false;
     bool json = false;
     CLI::App* run = cli.add_subcommand("run", "simulate: in the window, or --headless");
-    addSessionFlags(*run, options, drive);
+    addSessionFlags(*run, flags);
     run->add_flag("--headless", headless, "no window: simulate and print a summary");
     run->add_option("--seconds", seconds, "simulated seconds (headless)")
         ->check(CLI::PositiveNumber);
@@ -139,10 +209,19 @@ int runCommandLine(int argc, char** argv) {
     std::string screenshot;
     int frames = 0;
     CLI::App* view = cli.add_subcommand("view", "open the window (or render a screenshot)");
-    addSessionFlags(*view, options, drive);
+    addSessionFlags(*view, flags);
     view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
     view->add_option("--frames", frames, "frames to render for --screenshot")
         ->check(CLI::NonNegativeNumber);
+
+    BenchOptions benchOptions;
+    CLI::App* bench = cli.add_subcommand("bench", "headless speed: control steps per second and "
+                                                  "the cost per step by stage");
+    addSessionFlags(*bench, flags);
+    bench->add_option("--seconds", benchOptions.seconds, "simulated seconds per run")
+        ->check(CLI::PositiveNumber);
+    bench->add_option("--runs", benchOptions.runs, "runs (medians are reported)")
+        ->check(CLI::PositiveNumber);
 
     std::string inspectPath;
     CLI::App* inspect = cli.add_subcommand("inspect", "print what a character, motion or "
@@ -161,7 +240,15 @@ int runCommandLine(int argc, char** argv) {
     if (!screenshot.empty() && frames == 0) {
         frames = 60;
     }
-    auto session = openSession(options, drive);
+    auto options = resolveSessionOptions(flags);
+    if (!options) {
+        std::fprintf(stderr, "charsim: %s\n", options.error().c_str());
+        return 1;
+    }
+    if (bench->parsed()) {
+        return runBench(*options, benchOptions);
+    }
+    auto session = Session::create(*options);
     if (!session) {
         std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
         return 1;

@@ -160,7 +160,7 @@ void advanceSimulation(Session& session, GuiState& state, double simSeconds) {
         state.accumulator = 0;
         return;
     }
-    const double stepSeconds = 1.0 / std::max(session.options().policyRate, 1e-3);
+    const double stepSeconds = 1.0 / std::max(session.options().environment.policyRate, 1e-3);
     state.accumulator += simSeconds;
     int steps = 0;
     // The small slack keeps 2 x (1/60) from landing a hair short of 1/30 and skipping a frame.

@@ -1,5 +1,6 @@
 #include "app/session.h"
 
+#include <chrono>
 #include <filesystem>
 #include <random>
 
@@ -87,11 +88,8 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     }
     m_motion = std::move(motion).value();
 
-    sim::EnvSettings settings;
-    settings.physicsRate = m_options.physicsRate;
-    settings.pdRate = m_options.pdRate;
-    settings.policyRate = m_options.policyRate;
-    settings.episodeTimeLimit = m_options.episodeSeconds;
+    sim::EnvSettings settings = m_options.environment;
+    settings.measureTime = m_options.measureTime;
     auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, settings);
     if (!env) {
         return sim::Error{env.error()};
@@ -148,6 +146,7 @@ void SimulationSession::advanceControlStep() {
     if (m_needsReset) {
         reset();
     }
+    const auto start = std::chrono::steady_clock::now();
     if (m_options.drive == DriveMode::Policy) {
         m_env->observe(m_state);
         m_stateFloat = m_state.cast<float>();
@@ -157,9 +156,19 @@ void SimulationSession::advanceControlStep() {
         m_env->referenceAction(m_action);
     }
     m_env->setAction(m_action);
+    if (m_options.measureTime) {
+        m_status.stageSeconds.network +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     const sim::StepResult result = m_env->step();
+    if (m_options.measureTime) {
+        const sim::StageTimings& timings = m_env->timings();
+        m_status.stageSeconds.pd = timings.pd;
+        m_status.stageSeconds.physics = timings.physics;
+        m_status.stageSeconds.readback = timings.readback;
+    }
 
-    const double stepSeconds = result.updates / m_options.pdRate;
+    const double stepSeconds = result.updates / m_options.environment.pdRate;
     m_status.simTime += stepSeconds;
     m_status.episodeTime = m_env->episodeTime();
     m_status.clipTime = m_env->time();

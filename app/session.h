@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/character.h"
+#include "sim/imitation_env.h"
 #include "sim/result.h"
 
 namespace app {
@@ -29,10 +30,16 @@ struct SessionOptions {
     DriveMode drive = DriveMode::Policy;
     unsigned long long seed = 1;
     double startTime = -1;      // >= 0: every reset starts the clip here; < 0: random (RSI)
-    double physicsRate = 1200;  // [Hz]
-    double pdRate = 600;        // [Hz]
-    double policyRate = 30;     // [Hz]
-    double episodeSeconds = 20; // episode time limit [s]
+    sim::EnvSettings environment;  // rates, world scale, fall contacts, episode limit
+    bool measureTime = false;      // fill SessionStatus::stageSeconds (a little overhead)
+};
+
+// Wall time per stage of the control steps so far [s] (with SessionOptions::measureTime).
+struct StageSeconds {
+    double network = 0;   // state recording and the policy's forward pass
+    double pd = 0;        // stable PD (rigid-body model and solve)
+    double physics = 0;   // Bullet
+    double readback = 0;  // state readback, kinematics, reward, termination
 };
 
 // Reward of the last control step, split into DeepMimic's five terms (each in [0, 1]).
@@ -54,6 +61,7 @@ struct SessionStatus {
     int finishedEpisodes = 0;
     RewardReadout lastReward;
     std::string weightsDescription;  // which weights the policy runs
+    StageSeconds stageSeconds;
 };
 
 // World placement of every body, for drawing: the simulated character and the reference.

@@ -40,7 +40,7 @@ public:
     const sim::Character& character() const override { return m_character; }
     const app::SessionOptions& options() const override { return m_options; }
     void advanceControlStep() override {
-        m_status.simTime += 1.0 / m_options.policyRate;
+        m_status.simTime += 1.0 / m_options.environment.policyRate;
         m_status.episodeTime = m_status.simTime;
         ++m_status.controlSteps;
         m_status.lastReward = {0.8, 0.7, 0.5, 0.9, 0.6, 0.4};

@@ -1,5 +1,6 @@
 #include "sim/imitation_env.h"
 
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
@@ -9,6 +10,27 @@ namespace {
 
 // Lowest body point allowed after a reset, above the ground [m] (DeepMimic's 1 mm pad).
 constexpr double kGroundPad = 0.001;
+
+// Adds the time since the last mark to a stage counter, when measuring.
+class StageClock {
+public:
+    explicit StageClock(bool enabled) : m_enabled(enabled) {
+        if (enabled) {
+            m_last = std::chrono::steady_clock::now();
+        }
+    }
+    void charge(double& counter) {
+        if (m_enabled) {
+            const auto now = std::chrono::steady_clock::now();
+            counter += std::chrono::duration<double>(now - m_last).count();
+            m_last = now;
+        }
+    }
+
+private:
+    bool m_enabled;
+    std::chrono::steady_clock::time_point m_last;
+};
 
 bool isWholeMultiple(double ratio) {
     return ratio >= 1 && std::abs(ratio - std::round(ratio)) < 1e-9;
@@ -207,6 +229,7 @@ EpisodeEnd ImitationEnv::checkEnd() const {
 
 StepResult ImitationEnv::step() {
     StepResult result;
+    StageClock clock(m_settings.measureTime);
     for (int update = 0; update < m_updatesPerStep; ++update) {
         // The reference advances first; on a new cycle it is re-rooted under the character.
         const double nextTime = m_time + m_updateDt;
@@ -227,13 +250,16 @@ StepResult ImitationEnv::step() {
             m_firstUpdateTorques = m_torques;
         }
         m_pd->clampTorques(m_torques);
+        clock.charge(m_timings.pd);
         m_physics->applyJointTorques(m_torques);
         m_physics->step(m_updateDt, m_substepsPerUpdate);
+        clock.charge(m_timings.physics);
         m_time = nextTime;
         ++result.updates;
 
         readSimulated();
         result.end = checkEnd();
+        clock.charge(m_timings.readback);
         if (result.end != EpisodeEnd::None) {
             break;
         }
@@ -242,6 +268,7 @@ StepResult ImitationEnv::step() {
     if (result.end != EpisodeEnd::Fall && result.end != EpisodeEnd::Invalid) {
         result.reward = imitationReward(m_character, m_jointWeights, m_sim, m_ref);
     }
+    clock.charge(m_timings.readback);
     return result;
 }
 

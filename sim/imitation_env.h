@@ -33,6 +33,14 @@ struct EnvSettings {
     double episodeTimeLimit = 20;  // [s]
     double holdEndTime = 0;        // non-looping clips end this long after the clip [s]
     double velocityLimit = 100;    // a body speed component above this invalidates the episode
+    bool measureTime = false;      // accumulate wall time per stage in timings()
+};
+
+// Wall time spent per stage of step() since the last reset of the counters [s].
+struct StageTimings {
+    double pd = 0;        // rigid-body model, stable-PD solve, torque clamp
+    double physics = 0;   // Bullet steps and contact flags
+    double readback = 0;  // reading the state back, kinematics, termination checks, reward
 };
 
 enum class EpisodeEnd {
@@ -84,6 +92,8 @@ public:
     bool inGroundContact(int body) const { return m_physics->inGroundContact(body); }
     // Torques of the first PD update of the last control step, before clamping [N m].
     const Eigen::VectorXd& firstUpdateTorques() const { return m_firstUpdateTorques; }
+    const StageTimings& timings() const { return m_timings; }
+    void clearTimings() { m_timings = {}; }
 
 private:
     ImitationEnv(const Character& character, const ControllerConfig& controller,
@@ -115,6 +125,7 @@ private:
     int m_cycle = 0;
     CharacterKinematics m_sim, m_ref;
     Eigen::VectorXd m_targetPose, m_torques, m_firstUpdateTorques;
+    StageTimings m_timings;
 };
 
 }  // namespace sim

@@ -1,0 +1,85 @@
+#include "policy/nn/gemm.h"
+
+#include <atomic>
+#include <cstdint>
+
+namespace policy::nn {
+namespace detail {
+bool gemmSse2Available();
+size_t gemmSse2Blocking(int out, int in, int n);
+void gemmSse2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+bool gemmAvx2Available();
+size_t gemmAvx2Blocking(int out, int in, int n);
+void gemmAvx2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+bool gemmAvx512Available();
+size_t gemmAvx512Blocking(int out, int in, int n);
+void gemmAvx512Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+}  // namespace detail
+
+namespace {
+
+std::atomic<long> g_growths{0};
+
+struct Kernel {
+    const char* name;
+    size_t (*blocking)(int, int, int);
+    void (*run)(const float*, int, int, const float*, int, float*, float*);
+};
+
+// The widest kernel both compiled in and supported by this CPU (and its OS, which
+// __builtin_cpu_supports checks through XGETBV for AVX state).
+Kernel pickKernel() {
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    if (detail::gemmAvx512Available() && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq")) {
+        return {"avx512", detail::gemmAvx512Blocking, detail::gemmAvx512Run};
+    }
+    if (detail::gemmAvx2Available() && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma")) {
+        return {"avx2", detail::gemmAvx2Blocking, detail::gemmAvx2Run};
+    }
+    return {"baseline", detail::gemmSse2Blocking, detail::gemmSse2Run};
+#else
+    return {"generic", detail::gemmSse2Blocking, detail::gemmSse2Run};
+#endif
+}
+
+const Kernel& kernel() {
+    static const Kernel k = pickKernel();
+    return k;
+}
+
+}  // namespace
+
+float* GemmScratch::get(size_t floats) {
+    const size_t padded = floats + 16;
+    if (m_storage.size() < padded) {
+        noteScratchGrowth();
+        m_storage.resize(padded);
+    }
+    const auto address = reinterpret_cast<uintptr_t>(m_storage.data());
+    const size_t skip = ((64 - address % 64) % 64) / sizeof(float);
+    return m_storage.data() + skip;
+}
+
+void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
+                    GemmScratch& scratch) {
+    const Kernel& k = kernel();
+    const size_t space = k.blocking(out, in, n);
+    k.run(w, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr);
+}
+
+const char* gemmKernelName() {
+    return kernel().name;
+}
+
+long scratchGrowths() {
+    return g_growths.load(std::memory_order_relaxed);
+}
+
+void noteScratchGrowth() {
+    g_growths.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace policy::nn

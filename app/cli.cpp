@@ -9,10 +9,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/args_options.h"
 #include "app/bench.h"
 #include "app/inspect.h"
 #include "app/session.h"
-#include "sim/deepmimic_args.h"
+#include "app/skills.h"
 #ifdef CHARSIM_HAVE_GUI
 #include "app/gui_app.h"
 #endif
@@ -69,52 +70,15 @@ sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
     if (flags.argsPath.empty()) {
         return options;
     }
-    auto args = sim::loadDeepMimicArgs(flags.argsPath);
-    if (!args) {
-        return sim::Error{args.error()};
-    }
-    sim::EnvSettings fromArgs = flags.options.environment;
-    sim::Status applied = sim::applyDeepMimicArgs(*args, fromArgs);
-    if (!applied) {
-        return sim::Error{applied.error()};
-    }
-    bool anyExplicit = false;
-    for (const CLI::Option* flag : flags.environmentFlags) {
-        anyExplicit = anyExplicit || flag->count() > 0;
-    }
-    if (anyExplicit) {
-        // Re-apply the explicit flags over the args file's settings.
-        const sim::EnvSettings& given = flags.options.environment;
-        if (flags.environmentFlags[0]->count() > 0) fromArgs.physicsRate = given.physicsRate;
-        if (flags.environmentFlags[1]->count() > 0) fromArgs.pdRate = given.pdRate;
-        if (flags.environmentFlags[2]->count() > 0) fromArgs.policyRate = given.policyRate;
-        if (flags.environmentFlags[3]->count() > 0) {
-            fromArgs.episodeTimeLimit = given.episodeTimeLimit;
-        }
-        if (flags.environmentFlags[4]->count() > 0) {
-            fromArgs.fallContactBodies = given.fallContactBodies;
-        }
-    }
-    options.environment = fromArgs;
-
-    const std::pair<std::string*, const char*> files[] = {
-        {&options.characterPath, "character_files"},
-        {&options.gainsPath, "char_ctrl_files"},
-        {&options.motionPath, "motion_file"},
-        {&options.policyPath, "model_files"}};
-    for (const auto& [path, key] : files) {
-        if (!path->empty()) {
-            continue;
-        }
-        // The args file's policy is taken only when the policy drives.
-        if (path == &options.policyPath && options.drive == DriveMode::Reference) {
-            continue;
-        }
-        auto resolved = sim::resolveDeepMimicArgsFile(*args, key);
-        if (!resolved) {
-            return sim::Error{resolved.error() + "\n(give the file with its flag to override)"};
-        }
-        *path = *resolved;
+    ExplicitSettings given;
+    given.physicsRate = flags.environmentFlags[0]->count() > 0;
+    given.pdRate = flags.environmentFlags[1]->count() > 0;
+    given.policyRate = flags.environmentFlags[2]->count() > 0;
+    given.episodeSeconds = flags.environmentFlags[3]->count() > 0;
+    given.fallContactBodies = flags.environmentFlags[4]->count() > 0;
+    sim::Status status = applyArgsFile(flags.argsPath, given, options);
+    if (!status) {
+        return sim::Error{status.error()};
     }
     return options;
 }
@@ -223,6 +187,22 @@ int runCommandLine(int argc, char** argv) {
     bench->add_option("--runs", benchOptions.runs, "runs (medians are reported)")
         ->check(CLI::PositiveNumber);
 
+    SkillsOptions skillsOptions;
+    skillsOptions.deepMimicDir = defaultAssetPath("../shared/deepmimic");
+    CLI::App* skills = cli.add_subcommand(
+        "skills", "DeepMimic's pretrained actors on their own clips: survival, reward, pose "
+                  "error, beside the original core's numbers");
+    skills->add_option("--deepmimic", skillsOptions.deepMimicDir,
+                       "DeepMimic's data folder (characters/, motions/, args/, policies/found/)");
+    skills->add_option("--skills", skillsOptions.skills, "skills to run (default: all found)")
+        ->delimiter(',');
+    skills->add_option("--start-times", skillsOptions.startTimes, "episodes per skill")
+        ->check(CLI::PositiveNumber);
+    skills->add_option("--seconds", skillsOptions.seconds, "episode limit [s]")
+        ->check(CLI::PositiveNumber);
+    skills->add_option("--threads", skillsOptions.threads, "worker threads (0: every core)");
+    skills->add_option("--json", skillsOptions.jsonPath, "also write the results as JSON here");
+
     std::string inspectPath;
     CLI::App* inspect = cli.add_subcommand("inspect", "print what a character, motion or "
                                                       "weights file holds");
@@ -234,6 +214,9 @@ int runCommandLine(int argc, char** argv) {
         return cli.exit(error);
     }
 
+    if (skills->parsed()) {
+        return runSkills(skillsOptions);
+    }
     if (inspect->parsed()) {
         return inspectFile(inspectPath);
     }

@@ -174,15 +174,29 @@ void SimulationSession::advanceControlStep() {
     m_status.clipTime = m_env->time();
     ++m_status.controlSteps;
     m_status.rewardSum += result.reward.total;
+    m_status.poseErrorSum += result.reward.poseError;
     m_status.lastReward = {result.reward.total, result.reward.pose, result.reward.velocity,
                            result.reward.endEffector, result.reward.root, result.reward.com};
     if (result.end != sim::EpisodeEnd::None) {
         ++m_status.finishedEpisodes;
         m_status.finishedEpisodeSeconds += m_env->episodeTime();
-        if (result.end == sim::EpisodeEnd::Fall) {
-            ++m_status.falls;
-        } else if (result.end == sim::EpisodeEnd::Invalid) {
-            ++m_status.invalidEpisodes;
+        switch (result.end) {
+            case sim::EpisodeEnd::Fall:
+                ++m_status.falls;
+                ++m_status.ends.fall;
+                break;
+            case sim::EpisodeEnd::Invalid:
+                ++m_status.invalidEpisodes;
+                ++m_status.ends.invalid;
+                break;
+            case sim::EpisodeEnd::TimeLimit:
+                ++m_status.ends.timeLimit;
+                break;
+            case sim::EpisodeEnd::ClipEnd:
+                ++m_status.ends.clipEnd;
+                break;
+            case sim::EpisodeEnd::None:
+                break;
         }
         m_needsReset = true;
     }

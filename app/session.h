@@ -42,6 +42,11 @@ struct StageSeconds {
     double readback = 0;  // state readback, kinematics, reward, termination
 };
 
+// Finished episodes by how they ended.
+struct EpisodeEndCounts {
+    int fall = 0, timeLimit = 0, clipEnd = 0, invalid = 0;
+};
+
 // Reward of the last control step, split into DeepMimic's five terms (each in [0, 1]).
 struct RewardReadout {
     double total = 0, pose = 0, velocity = 0, endEffector = 0, root = 0, com = 0;
@@ -57,6 +62,8 @@ struct SessionStatus {
     int invalidEpisodes = 0;     // episodes ended by a velocity blow-up or a non-finite state
     long long controlSteps = 0;  // policy steps taken
     double rewardSum = 0;        // sum of per-step rewards
+    double poseErrorSum = 0;     // sum of per-step pose errors (RewardTerms::poseError) [rad^2]
+    EpisodeEndCounts ends;       // how finished episodes ended
     double finishedEpisodeSeconds = 0;  // total length of finished episodes [s]
     int finishedEpisodes = 0;
     RewardReadout lastReward;

@@ -221,7 +221,8 @@ EpisodeEnd ImitationEnv::checkEnd() const {
         m_time > m_motion.duration() + m_settings.holdEndTime) {
         return EpisodeEnd::ClipEnd;
     }
-    if (episodeTime() >= m_settings.episodeTimeLimit - 1e-9) {
+    // DeepMimic ends an episode on the first update past the limit.
+    if (episodeTime() > m_settings.episodeTimeLimit + 1e-9) {
         return EpisodeEnd::TimeLimit;
     }
     return EpisodeEnd::None;
@@ -265,8 +266,12 @@ StepResult ImitationEnv::step() {
         }
     }
     updateReference();
-    if (result.end != EpisodeEnd::Fall && result.end != EpisodeEnd::Invalid) {
-        result.reward = imitationReward(m_character, m_jointWeights, m_sim, m_ref);
+    result.reward = imitationReward(m_character, m_jointWeights, m_sim, m_ref);
+    if (result.end == EpisodeEnd::Fall || result.end == EpisodeEnd::Invalid) {
+        // A failed interval earns nothing; the pose error is kept for reports.
+        const double poseError = result.reward.poseError;
+        result.reward = {};
+        result.reward.poseError = poseError;
     }
     clock.charge(m_timings.readback);
     return result;

@@ -101,6 +101,7 @@ RewardTerms imitationReward(const Character& character, const Eigen::VectorXd& j
     const double comError = 0.1 * (simulated.comVelocity - reference.comVelocity).squaredNorm();
 
     RewardTerms terms;
+    terms.poseError = poseError;
     terms.pose = std::exp(-weights.poseScale * poseError);
     terms.velocity = std::exp(-weights.velocityScale * velocityError);
     terms.endEffector = std::exp(-weights.endEffectorScale * endEffectorError);

@@ -31,6 +31,9 @@ struct CharacterKinematics {
 struct RewardTerms {
     double total = 0;
     double pose = 0, velocity = 0, endEffector = 0, root = 0, com = 0;
+    // The pose term's error: sum over joints of weight * angle^2 [rad^2]; its square root is a
+    // weighted RMS joint angle error.
+    double poseError = 0;
 };
 
 // Weights and scales of the reward (DeepMimic's 2018 code; not the paper's values).

@@ -20,8 +20,8 @@ struct RolloutComparison {
     int goldenSteps = 0;
     int ourSteps = 0;
     double goldenEnd = 0, ourEnd = 0;
-    double maxStateDiffFirst10 = 0;
-    double maxRewardDiffFirst10 = 0;
+    double maxStateDiffFirst4 = 0;
+    double maxRewardDiffBeforeFall = 0;
     double maxTorqueDiffStep0 = 0;
 };
 
@@ -42,9 +42,9 @@ RolloutComparison compareRollout(const std::string& clip, const std::string& gol
     for (const auto& step : steps) {
         const int index = step["step"].get<int>();
         e.observe(state);
-        if (index < 10) {
-            result.maxStateDiffFirst10 =
-                std::max(result.maxStateDiffFirst10, maxAbsDifference(state, test::toVector(step["state"])));
+        if (index < 4) {
+            result.maxStateDiffFirst4 =
+                std::max(result.maxStateDiffFirst4, maxAbsDifference(state, test::toVector(step["state"])));
         }
         const Eigen::VectorXd action = test::toVector(step["action"]);
         e.setAction(action);
@@ -54,9 +54,9 @@ RolloutComparison compareRollout(const std::string& clip, const std::string& gol
             result.maxTorqueDiffStep0 = maxAbsDifference(
                 e.firstUpdateTorques(), test::toVector(step["pd_tau_first_update"]));
         }
-        if (index < 10) {
-            result.maxRewardDiffFirst10 =
-                std::max(result.maxRewardDiffFirst10,
+        if (outcome.end == sim::EpisodeEnd::None) {
+            result.maxRewardDiffBeforeFall =
+                std::max(result.maxRewardDiffBeforeFall,
                          std::abs(outcome.reward.total - step["reward"].get<double>()));
         }
         if (outcome.end != sim::EpisodeEnd::None) {
@@ -66,8 +66,8 @@ RolloutComparison compareRollout(const std::string& clip, const std::string& gol
     result.ourEnd = e.time();
     MESSAGE(goldenFile << ": golden " << result.goldenSteps << " steps, end " << result.goldenEnd
                        << " s; ours " << result.ourSteps << " steps, end " << result.ourEnd
-                       << " s; max state diff (steps 0-9) " << result.maxStateDiffFirst10
-                       << ", reward diff " << result.maxRewardDiffFirst10
+                       << " s; max state diff (steps 0-3) " << result.maxStateDiffFirst4
+                       << ", reward diff before the fall " << result.maxRewardDiffBeforeFall
                        << ", step-0 PD torque diff " << result.maxTorqueDiffStep0);
     return result;
 }
@@ -143,10 +143,12 @@ TEST_CASE("open-loop rollouts fall at DeepMimic's step with states close over th
           std::pair{"humanoid3d_run.txt", "rollout_refaction_run.json"},
           std::pair{"humanoid3d_run.txt", "rollout_meanaction_run.json"}}) {
         const RolloutComparison r = compareRollout(clip, file);
-        CHECK(std::abs(r.ourSteps - r.goldenSteps) <= 2);
-        CHECK(std::abs(r.ourEnd - r.goldenEnd) < 0.1);
-        CHECK(r.maxStateDiffFirst10 < 0.5);
-        CHECK(r.maxRewardDiffFirst10 < 0.05);
+        // The fall comes in the same PD update (1/600 s) of the same control step.
+        CHECK(r.ourSteps == r.goldenSteps);
+        CHECK(std::abs(r.ourEnd - r.goldenEnd) < 0.5 / 600);
+        // Float32 Bullet: foot-contact velocities differ first (golden README's guide: 1e-2).
+        CHECK(r.maxStateDiffFirst4 < 0.02);
+        CHECK(r.maxRewardDiffBeforeFall < 0.005);
     }
 }
 

@@ -6,12 +6,18 @@
 namespace policy::nn {
 namespace detail {
 bool gemmSse2Available();
+void gemmSse2Elu(float* x, size_t count);
+void gemmSse2Gelu(float* x, size_t count);
 size_t gemmSse2Blocking(int out, int in, int n);
 void gemmSse2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
 bool gemmAvx2Available();
+void gemmAvx2Elu(float* x, size_t count);
+void gemmAvx2Gelu(float* x, size_t count);
 size_t gemmAvx2Blocking(int out, int in, int n);
 void gemmAvx2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
 bool gemmAvx512Available();
+void gemmAvx512Elu(float* x, size_t count);
+void gemmAvx512Gelu(float* x, size_t count);
 size_t gemmAvx512Blocking(int out, int in, int n);
 void gemmAvx512Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
 }  // namespace detail
@@ -24,6 +30,8 @@ struct Kernel {
     const char* name;
     size_t (*blocking)(int, int, int);
     void (*run)(const float*, int, int, const float*, int, float*, float*);
+    void (*elu)(float*, size_t);
+    void (*gelu)(float*, size_t);
 };
 
 // The widest kernel both compiled in and supported by this CPU (and its OS, which
@@ -33,15 +41,19 @@ Kernel pickKernel() {
     __builtin_cpu_init();
     if (detail::gemmAvx512Available() && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512dq")) {
-        return {"avx512", detail::gemmAvx512Blocking, detail::gemmAvx512Run};
+        return {"avx512", detail::gemmAvx512Blocking, detail::gemmAvx512Run, detail::gemmAvx512Elu,
+                detail::gemmAvx512Gelu};
     }
     if (detail::gemmAvx2Available() && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma")) {
-        return {"avx2", detail::gemmAvx2Blocking, detail::gemmAvx2Run};
+        return {"avx2", detail::gemmAvx2Blocking, detail::gemmAvx2Run, detail::gemmAvx2Elu,
+                detail::gemmAvx2Gelu};
     }
-    return {"baseline", detail::gemmSse2Blocking, detail::gemmSse2Run};
+    return {"baseline", detail::gemmSse2Blocking, detail::gemmSse2Run, detail::gemmSse2Elu,
+            detail::gemmSse2Gelu};
 #else
-    return {"generic", detail::gemmSse2Blocking, detail::gemmSse2Run};
+    return {"generic", detail::gemmSse2Blocking, detail::gemmSse2Run, detail::gemmSse2Elu,
+            detail::gemmSse2Gelu};
 #endif
 }
 
@@ -68,6 +80,14 @@ void gemmAccumulate(const float* w, int out, int in, const float* x, int n, floa
     const Kernel& k = kernel();
     const size_t space = k.blocking(out, in, n);
     k.run(w, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr);
+}
+
+void eluInPlace(float* x, size_t count) {
+    kernel().elu(x, count);
+}
+
+void geluInPlace(float* x, size_t count) {
+    kernel().gelu(x, count);
 }
 
 const char* gemmKernelName() {

@@ -24,6 +24,10 @@ private:
 void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
                     GemmScratch& scratch);
 
+// ELU (alpha 1) and exact GELU in place, vectorized by the same dispatched kernel.
+void eluInPlace(float* x, size_t count);
+void geluInPlace(float* x, size_t count);
+
 // Name of the kernel in use: "avx512", "avx2", "baseline" (the build flags) or "generic".
 const char* gemmKernelName();
 

@@ -23,5 +23,7 @@ size_t gemmAvx2Blocking(int, int, int) {
     return 0;
 }
 void gemmAvx2Run(const float*, int, int, const float*, int, float*, float*) {}
+void gemmAvx2Elu(float*, size_t) {}
+void gemmAvx2Gelu(float*, size_t) {}
 #endif
 }  // namespace policy::nn::detail

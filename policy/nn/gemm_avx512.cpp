@@ -23,5 +23,7 @@ size_t gemmAvx512Blocking(int, int, int) {
     return 0;
 }
 void gemmAvx512Run(const float*, int, int, const float*, int, float*, float*) {}
+void gemmAvx512Elu(float*, size_t) {}
+void gemmAvx512Gelu(float*, size_t) {}
 #endif
 }  // namespace policy::nn::detail

@@ -23,5 +23,7 @@ size_t gemmSse2Blocking(int, int, int) {
     return 0;
 }
 void gemmSse2Run(const float*, int, int, const float*, int, float*, float*) {}
+void gemmSse2Elu(float*, size_t) {}
+void gemmSse2Gelu(float*, size_t) {}
 #endif
 }  // namespace policy::nn::detail

@@ -159,16 +159,11 @@ void relu(float* x, size_t count) {
 }
 
 void elu(float* x, size_t count) {
-    for (size_t i = 0; i < count; ++i) {
-        x[i] = x[i] > 0.0f ? x[i] : std::expm1(x[i]);
-    }
+    eluInPlace(x, count);
 }
 
 void gelu(float* x, size_t count) {
-    constexpr float kInvSqrt2 = 0.70710678118654752f;
-    for (size_t i = 0; i < count; ++i) {
-        x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
-    }
+    geluInPlace(x, count);
 }
 
 void copyFloats(const float* from, size_t count, float* to) {

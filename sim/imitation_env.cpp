@@ -150,6 +150,7 @@ void ImitationEnv::readSimulated() {
 
 void ImitationEnv::reset(double clipTime) {
     m_time = m_startTime = clipTime;
+    m_actionInvalid = false;
     m_cycle = cycleCount(m_motion, clipTime);
 
     // The reference at clipTime, moved so that its root stands over the world origin.
@@ -176,6 +177,10 @@ void ImitationEnv::observe(Eigen::Ref<Eigen::VectorXd> state) const {
 }
 
 void ImitationEnv::setAction(const Eigen::Ref<const Eigen::VectorXd>& action) {
+    m_actionInvalid = !action.allFinite();
+    if (m_actionInvalid) {
+        return;  // keep NaN out of the simulation
+    }
     actionToTargetPose(m_character, action, m_targetPose);
     m_pd->setTargetPose(m_targetPose);
 }
@@ -230,6 +235,10 @@ EpisodeEnd ImitationEnv::checkEnd() const {
 
 StepResult ImitationEnv::step() {
     StepResult result;
+    if (m_actionInvalid) {
+        result.end = EpisodeEnd::Invalid;
+        return result;
+    }
     StageClock clock(m_settings.measureTime);
     for (int update = 0; update < m_updatesPerStep; ++update) {
         // The reference advances first; on a new cycle it is re-rooted under the character.
@@ -252,6 +261,10 @@ StepResult ImitationEnv::step() {
         }
         m_pd->clampTorques(m_torques);
         clock.charge(m_timings.pd);
+        if (!m_torques.allFinite()) {
+            result.end = EpisodeEnd::Invalid;
+            break;
+        }
         m_physics->applyJointTorques(m_torques);
         m_physics->step(m_updateDt, m_substepsPerUpdate);
         clock.charge(m_timings.physics);

@@ -74,7 +74,8 @@ public:
     void reset(double clipTime);
     // Writes the state the policy sees now.
     void observe(Eigen::Ref<Eigen::VectorXd> state) const;
-    // Sets the PD targets from a raw (denormalized) action.
+    // Sets the PD targets from a raw (denormalized) action. A non-finite action is not applied:
+    // the next step() ends the episode as Invalid without simulating.
     void setAction(const Eigen::Ref<const Eigen::VectorXd>& action);
     // The action that targets the reference pose at the current time.
     void referenceAction(Eigen::Ref<Eigen::VectorXd> action) const;
@@ -123,6 +124,7 @@ private:
     double m_time = 0, m_startTime = 0;
     Eigen::Vector3d m_referenceOffset = Eigen::Vector3d::Zero();  // added to the clip's root
     int m_cycle = 0;
+    bool m_actionInvalid = false;
     CharacterKinematics m_sim, m_ref;
     Eigen::VectorXd m_targetPose, m_torques, m_firstUpdateTorques;
     StageTimings m_timings;

@@ -148,3 +148,35 @@ TEST_CASE("two runs with one seed give bitwise-identical states after 2 s") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("sim") {
+
+TEST_CASE("a non-finite action ends the episode as invalid and never reaches Bullet") {
+    if (!test::haveShared("deepmimic/characters/humanoid3d.txt")) {
+        return;
+    }
+    auto character = sim::loadCharacter(test::sharedPath("deepmimic/characters/humanoid3d.txt"));
+    auto gains = sim::loadControllerConfig(
+        test::sharedPath("deepmimic/controllers/deepmimic_2018/humanoid3d_ctrl.txt"), *character);
+    auto motion =
+        sim::loadMotion(test::sharedPath("deepmimic/motions/humanoid3d_walk.txt"), *character);
+    REQUIRE((character.ok() && gains.ok() && motion.ok()));
+    auto env = sim::ImitationEnv::create(*character, *gains, *motion, {});
+    REQUIRE(env.ok());
+    (*env)->reset(0.2);
+    const Eigen::VectorXd before = (*env)->simulated().pose;
+    Eigen::VectorXd action((*env)->actionSize());
+    (*env)->referenceAction(action);
+    action[3] = std::nan("");
+    (*env)->setAction(action);
+    CHECK(((*env)->step().end == sim::EpisodeEnd::Invalid));
+    CHECK((*env)->simulated().pose.allFinite());
+    CHECK(((*env)->simulated().pose - before).cwiseAbs().maxCoeff() == 0.0);
+    // The next episode runs normally.
+    (*env)->reset(0.2);
+    (*env)->referenceAction(action);
+    (*env)->setAction(action);
+    CHECK(((*env)->step().end == sim::EpisodeEnd::None));
+}
+
+}  // TEST_SUITE

@@ -47,7 +47,11 @@ struct GuiState {
     bool paused = false;
     bool stepRequested = false;
     bool resetRequested = false;
+    bool showCharacter = true;
     bool showReference = true;
+    // The reference is drawn this far to the character's side [m] (0: overlaid on it), along
+    // world +Z, so both stay in view as the character walks along X.
+    float referenceOffset = 1.0f;
     float speed = 1.0f;  // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
     double accumulator = 0;  // simulated time owed to the session [s]
@@ -236,7 +240,12 @@ void drawControls(Session& session, GuiState& state) {
         state.drive = drive == 0 ? DriveMode::Policy : DriveMode::Reference;
         session.setDriveMode(state.drive);
     }
+    ImGui::Checkbox("show character", &state.showCharacter);
+    ImGui::SameLine();
     ImGui::Checkbox("show reference", &state.showReference);
+    if (state.showReference) {
+        ImGui::SliderFloat("reference offset", &state.referenceOffset, 0.0f, 2.0f, "%.2f m");
+    }
     ImGui::SliderFloat("speed", &state.speed, 0.05f, 4.0f, "%.2f x", ImGuiSliderFlags_Logarithmic);
 }
 
@@ -277,11 +286,16 @@ void handleInput(GLFWwindow* window, render::Camera& camera, GuiState& state, bo
 void buildScene(const Session& session, const SceneSnapshot& snapshot, const GuiState& state,
                 render::Scene& scene) {
     scene.items.clear();
-    render::appendCharacter(scene, session.character(), snapshot.simulated,
-                            render::CharacterStyle{});
+    if (state.showCharacter) {
+        render::appendCharacter(scene, session.character(), snapshot.simulated,
+                                render::CharacterStyle{});
+    }
     if (state.showReference) {
-        render::appendCharacter(scene, session.character(), snapshot.reference,
-                                render::referenceStyle());
+        std::vector<BodyPlacement> beside = snapshot.reference;
+        for (BodyPlacement& body : beside) {
+            body.position.z() += state.referenceOffset;
+        }
+        render::appendCharacter(scene, session.character(), beside, render::referenceStyle());
     }
 }
 
@@ -300,6 +314,8 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
     const int frames = screenshot ? std::max(options.frames, 1) : options.frames;
     GuiState state;
     state.showReference = options.showReference;
+    state.showCharacter = options.showCharacter;
+    state.referenceOffset = options.referenceOffset;
     state.drive = session.options().drive;
     render::Camera camera;
     render::Scene scene;

@@ -13,7 +13,9 @@ struct GuiOptions {
     int height = 720;
     std::string screenshotPath;  // non-empty: render `frames` frames, write this PNG, return
     int frames = 0;              // frames to render; 0 runs until the window is closed
-    bool showReference = true;   // draw the kinematic reference translucent over the character
+    bool showCharacter = true;   // draw the simulated character
+    bool showReference = true;   // draw the kinematic reference, translucent, beside it
+    float referenceOffset = 1.0f;  // the reference's distance to the character's side [m]
     bool showPanel = true;       // draw the ImGui panel (also into screenshots)
 };
 

@@ -224,6 +224,58 @@ TEST_SUITE("render") {
         CHECK(differs(without.at(kWidth / 2, 5), without.at(kWidth / 2, kHeight - 5)));
     }
 
+    TEST_CASE("a screenshot of the default session shows the project's humanoid mid-image") {
+        if (!haveDisplay()) {
+            return;
+        }
+        // The real thing: the project's character and walk, rendered with and without the
+        // simulated character (reference and panel off), 30 frames = 0.5 s into an episode.
+        auto shot = [](bool showCharacter, const std::string& path) {
+            app::SessionOptions sessionOptions;
+            sessionOptions.startTime = 0;
+            auto session = app::Session::create(sessionOptions);
+            REQUIRE_MESSAGE(session.ok(), (session.ok() ? "" : session.error()));
+            app::GuiOptions options;
+            options.width = kWidth;
+            options.height = kHeight;
+            options.screenshotPath = path;
+            options.frames = 30;
+            options.showReference = false;
+            options.showPanel = false;
+            options.showCharacter = showCharacter;
+            std::filesystem::remove(path);
+            return runGuiRetrying(**session, options);
+        };
+        const std::string withPath = outputPath("session"), withoutPath = outputPath("no_body");
+        const int first = shot(true, withPath);
+        if (first == app::kGuiNoDisplay) {
+            MESSAGE("skipped: no OpenGL 3.3 core window could be opened");
+            return;
+        }
+        REQUIRE(first == app::kGuiOk);
+        REQUIRE(shot(false, withoutPath) == app::kGuiOk);
+        const Picture with = loadPicture(withPath), without = loadPicture(withoutPath);
+        REQUIRE(with.width == kWidth);
+        REQUIRE(without.width == kWidth);
+        long count = 0;
+        double sumX = 0, sumY = 0;
+        for (int y = 0; y < with.height; ++y) {
+            for (int x = 0; x < with.width; ++x) {
+                if (differs(with.at(x, y), without.at(x, y))) {
+                    ++count;
+                    sumX += x;
+                    sumY += y;
+                }
+            }
+        }
+        const long total = static_cast<long>(kWidth) * kHeight;
+        INFO("pixels the character changed: " << count << " of " << total);
+        REQUIRE(count > total / 100);
+        CHECK(count < total / 2);  // a figure, not a repainted frame
+        CHECK(std::abs(sumX / static_cast<double>(count) / kWidth - 0.5) < 0.15);
+        CHECK(std::abs(sumY / static_cast<double>(count) / kHeight - 0.5) < 0.2);
+    }
+
     TEST_CASE("the translucent reference appears only when it is switched on") {
         if (!haveDisplay()) {
             return;

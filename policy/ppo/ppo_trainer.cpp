@@ -1,0 +1,444 @@
+#include "policy/ppo/ppo_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+#include "policy/ppo/ppo_loss.h"
+
+namespace policy {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Columns `indices[begin, begin + count)` of `source`.
+Eigen::MatrixXf gatherColumns(const Eigen::MatrixXf& source, const std::vector<int>& indices,
+                              size_t begin, size_t count) {
+    Eigen::MatrixXf out(source.rows(), static_cast<Eigen::Index>(count));
+    for (size_t i = 0; i < count; ++i) {
+        out.col(static_cast<Eigen::Index>(i)) = source.col(indices[begin + i]);
+    }
+    return out;
+}
+
+void shuffle(std::vector<int>& indices, TrainRandom& random) {
+    for (size_t i = indices.size(); i > 1; --i) {
+        std::swap(indices[i - 1], indices[random.below(i)]);
+    }
+}
+
+}  // namespace
+
+sim::Result<std::unique_ptr<PpoTrainer>> PpoTrainer::create(const sim::Character& character,
+                                                            const sim::ControllerConfig& gains,
+                                                            const sim::Motion& motion,
+                                                            const sim::EnvSettings& environment,
+                                                            const PpoSettings& settings) {
+    if (settings.batchSamples < 1 || settings.minibatchSize < 1 || settings.epochs < 1) {
+        return sim::Error{"batch, minibatch and epochs must be positive"};
+    }
+    auto probe = sim::ImitationEnv::create(character, gains, motion, environment);
+    if (!probe) {
+        return sim::Error{probe.error()};
+    }
+    return std::unique_ptr<PpoTrainer>(
+        new PpoTrainer(character, gains, motion, environment, settings));
+}
+
+PpoTrainer::PpoTrainer(const sim::Character& character, const sim::ControllerConfig& gains,
+                       const sim::Motion& motion, const sim::EnvSettings& environment,
+                       const PpoSettings& settings)
+    : m_character(character), m_gains(gains), m_motion(motion), m_environment(environment),
+      m_settings(settings), m_random(streamSeed(settings.seed, 0xA11CE)) {
+    m_threads = settings.threads > 0 ? static_cast<unsigned>(settings.threads)
+                                     : std::max(1u, std::thread::hardware_concurrency());
+    // The trainer ends episodes at the annealed limit; the env's own limit stays above it.
+    m_environment.episodeTimeLimit =
+        std::max(settings.episodeSecondsBegin, settings.episodeSecondsEnd) + 1;
+    m_stateSize = sim::stateSize(character);
+    m_actionSize = sim::actionSize(character);
+    const sim::ActionNormalization norm = sim::actionNormalization(character);
+    m_boundMin = ((norm.boundMin + norm.offset).cwiseProduct(norm.scale)).cast<float>();
+    m_boundMax = ((norm.boundMax + norm.offset).cwiseProduct(norm.scale)).cast<float>();
+
+    std::vector<int> actorSizes{m_stateSize}, criticSizes{m_stateSize};
+    actorSizes.insert(actorSizes.end(), settings.actorHidden.begin(), settings.actorHidden.end());
+    criticSizes.insert(criticSizes.end(), settings.criticHidden.begin(),
+                       settings.criticHidden.end());
+    actorSizes.push_back(m_actionSize);
+    criticSizes.push_back(1);
+    m_actor = Mlp<float>(actorSizes);
+    m_critic = Mlp<float>(criticSizes);
+    initializeMlp(m_actor, 0.01, streamSeed(settings.seed, 0xAC7));
+    initializeMlp(m_critic, 0, streamSeed(settings.seed, 0xC817));
+    m_actorState = makeOptimizerState(settings.actorOptimizer, m_actor.numParams());
+    m_criticState = makeOptimizerState(settings.criticOptimizer, m_critic.numParams());
+
+    m_normalizer = RunningNormalizer(m_stateSize, settings.normalizerSamples,
+                                     settings.stateStdFloor);
+    m_normalizer.fix(0, 0.5, 0.5);  // phase
+}
+
+double PpoTrainer::explorationRate() const {
+    const double t =
+        std::clamp(static_cast<double>(m_samples) / m_settings.explorationAnnealSamples, 0.0, 1.0);
+    return m_settings.explorationBegin + (m_settings.explorationEnd - m_settings.explorationBegin) * t;
+}
+
+double PpoTrainer::episodeLimit() const {
+    const double t =
+        std::clamp(static_cast<double>(m_samples) / m_settings.episodeAnnealSamples, 0.0, 1.0);
+    const double lerp = t * t * t * t;
+    return m_settings.episodeSecondsBegin +
+           (m_settings.episodeSecondsEnd - m_settings.episodeSecondsBegin) * lerp;
+}
+
+std::unique_ptr<sim::ImitationEnv> PpoTrainer::makeEnv() const {
+    auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, m_environment);
+    return std::move(env).value();  // checked in create()
+}
+
+RolloutBatch PpoTrainer::collect(double rate, double limit) {
+    // Fresh environments every iteration, so a resumed run samples exactly what an
+    // uninterrupted one would; each worker has its own stream and a fixed share.
+    const unsigned workers = m_threads;
+    std::vector<RolloutBatch> parts(workers);
+    const uint64_t iterationSeed = streamSeed(m_settings.seed, static_cast<uint64_t>(m_iteration));
+    auto work = [&](unsigned w) {
+        RolloutSettings rollout;
+        rollout.samples = m_settings.batchSamples / static_cast<int>(workers) +
+                          (static_cast<int>(w) < m_settings.batchSamples % static_cast<int>(workers)
+                               ? 1
+                               : 0);
+        rollout.explorationRate = rate;
+        rollout.actionStd = m_settings.actionStd;
+        rollout.episodeSeconds = limit;
+        rollout.seed = streamSeed(iterationSeed, w);
+        auto env = makeEnv();
+        collectRollout(*env, m_actor, m_normalizer, rollout, parts[w]);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned w = 1; w < workers; ++w) {
+        pool.emplace_back(work, w);
+    }
+    work(0);
+    for (std::thread& t : pool) {
+        t.join();
+    }
+    RolloutBatch batch;
+    for (const RolloutBatch& part : parts) {
+        batch.append(part);
+    }
+    return batch;
+}
+
+Eigen::MatrixXf PpoTrainer::criticValues(const Eigen::MatrixXf& normalizedStates) const {
+    Eigen::MatrixXf values(1, normalizedStates.cols());
+    MlpCache<float> cache;
+    constexpr Eigen::Index kChunk = 1024;
+    for (Eigen::Index begin = 0; begin < normalizedStates.cols(); begin += kChunk) {
+        const Eigen::Index n = std::min(kChunk, normalizedStates.cols() - begin);
+        values.middleCols(begin, n) = m_critic.forward(normalizedStates.middleCols(begin, n), cache);
+    }
+    return (values.array() * static_cast<float>(m_settings.valueStd) +
+            static_cast<float>(m_settings.valueMean))
+        .matrix();
+}
+
+void PpoTrainer::computeTargets(const RolloutBatch& batch, Eigen::VectorXf& targets,
+                                Eigen::VectorXf& advantages) const {
+    const int n = batch.size();
+    const Eigen::Map<const Eigen::MatrixXf> raw(batch.states.data(), m_stateSize, n);
+    const int ends = static_cast<int>(batch.endStates.size()) / m_stateSize;
+    const Eigen::Map<const Eigen::MatrixXf> rawEnds(batch.endStates.data(), m_stateSize, ends);
+    Eigen::MatrixXf normalized(m_stateSize, n), normalizedEnds(m_stateSize, ends);
+    m_normalizer.normalize(raw, normalized);
+    m_normalizer.normalize(rawEnds, normalizedEnds);
+    const Eigen::MatrixXf values = criticValues(normalized);
+    const Eigen::MatrixXf endValues = criticValues(normalizedEnds);
+
+    Eigen::VectorXf returns(n);
+    for (const RolloutBatch::Path& path : batch.paths) {
+        const double endValue = path.endState >= 0 ? static_cast<double>(endValues(0, path.endState)) : 0.0;
+        lambdaReturns(batch.rewards.data() + path.begin, values.data() + path.begin,
+                      path.end - path.begin, endValue, m_settings.discount, m_settings.lambda,
+                      returns.data() + path.begin);
+    }
+    advantages = returns - values.row(0).transpose();
+    // Critic targets clipped to the range of possible values, [0, 1 / (1 - gamma)].
+    const float maxValue = static_cast<float>(1.0 / (1.0 - m_settings.discount));
+    targets = returns.cwiseMax(0.0f).cwiseMin(maxValue);
+}
+
+bool PpoTrainer::applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss) {
+    if (gradientHook) {
+        gradientHook(actor, gradient);
+    }
+    Mlp<float>& net = actor ? m_actor : m_critic;
+    OptimizerState& state = actor ? m_actorState : m_criticState;
+    const OptimizerSettings& optimizer =
+        actor ? m_settings.actorOptimizer : m_settings.criticOptimizer;
+    bool good = std::isfinite(loss) && gradient.allFinite();
+    if (good) {
+        Eigen::VectorXf params = net.params();
+        OptimizerState next = state;
+        optimizerStep(optimizer, gradient, params, next);
+        good = params.allFinite() && next.first.allFinite() && next.second.allFinite();
+        if (good) {
+            net.params() = std::move(params);
+            state = std::move(next);
+        }
+    }
+    if (!good) {
+        ++m_droppedUpdates;
+        ++m_consecutiveDrops;
+        ++m_iterationDrops;
+        return false;
+    }
+    m_consecutiveDrops = 0;
+    return true;
+}
+
+float PpoTrainer::criticStep(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
+                             const std::vector<int>& indices) {
+    const Eigen::MatrixXf input = gatherColumns(states, indices, 0, indices.size());
+    Eigen::MatrixXf target(1, input.cols());
+    for (size_t i = 0; i < indices.size(); ++i) {
+        target(0, static_cast<Eigen::Index>(i)) =
+            (targets[indices[i]] - static_cast<float>(m_settings.valueMean)) /
+            static_cast<float>(m_settings.valueStd);
+    }
+    MlpCache<float> cache;
+    const Eigen::MatrixXf value = m_critic.forward(input, cache);
+    Eigen::MatrixXf valueGradient;
+    float loss = criticLoss<float>(value, target, valueGradient);
+    Eigen::VectorXf gradient = Eigen::VectorXf::Zero(m_critic.numParams());
+    m_critic.backward(valueGradient, cache, gradient);
+    m_critic.addWeightDecay(static_cast<float>(m_settings.criticWeightDecay), loss, gradient);
+    applyUpdate(false, gradient, loss);
+    return loss;
+}
+
+float PpoTrainer::actorStep(const Eigen::MatrixXf& states, const RolloutBatch& batch,
+                            const Eigen::VectorXf& advantages, const std::vector<int>& indices,
+                            double& clipFraction) {
+    const Eigen::MatrixXf input = gatherColumns(states, indices, 0, indices.size());
+    const Eigen::Index n = input.cols();
+    Eigen::MatrixXf actions(m_actionSize, n);
+    Eigen::VectorXf oldLogDensity(n), adv(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+        const int s = indices[static_cast<size_t>(i)];
+        actions.col(i) = Eigen::Map<const Eigen::VectorXf>(
+            batch.actions.data() + static_cast<size_t>(s) * m_actionSize, m_actionSize);
+        oldLogDensity[i] = batch.logDensity[s];
+        adv[i] = advantages[s];
+    }
+    MlpCache<float> cache;
+    const Eigen::MatrixXf mean = m_actor.forward(input, cache);
+    ActorLossSettings lossSettings;
+    lossSettings.actionStd = m_settings.actionStd;
+    lossSettings.ratioClip = m_settings.ratioClip;
+    lossSettings.boundWeight = m_settings.actionBoundWeight;
+    Eigen::MatrixXf meanGradient;
+    ActorLossStats stats;
+    float loss = actorLoss<float>(mean, actions, oldLogDensity, adv, m_boundMin, m_boundMax,
+                                  lossSettings, meanGradient, &stats);
+    clipFraction = stats.clipFraction;
+    Eigen::VectorXf gradient = Eigen::VectorXf::Zero(m_actor.numParams());
+    m_actor.backward(meanGradient, cache, gradient);
+    m_actor.addWeightDecay(static_cast<float>(m_settings.actorWeightDecay), loss, gradient);
+    applyUpdate(true, gradient, loss);
+    return loss;
+}
+
+sim::Result<IterationStats> PpoTrainer::iterate() {
+    IterationStats stats;
+    stats.explorationRate = explorationRate();
+    stats.episodeLimit = episodeLimit();
+    stats.actorFrozen = m_iteration < m_settings.freezeActorIterations;
+    m_iterationDrops = 0;
+
+    // Samples, then the normalizer (while it is still fitting), then the targets.
+    auto start = std::chrono::steady_clock::now();
+    const RolloutBatch batch = collect(stats.explorationRate, stats.episodeLimit);
+    stats.sampleSeconds = secondsSince(start);
+    start = std::chrono::steady_clock::now();
+    const int n = batch.size();
+    const Eigen::Map<const Eigen::MatrixXf> raw(batch.states.data(), m_stateSize, n);
+    if (!m_normalizer.frozen()) {
+        m_normalizer.update(raw);
+    }
+    Eigen::VectorXf targets, advantages;
+    computeTargets(batch, targets, advantages);
+    Eigen::MatrixXf states(m_stateSize, n);
+    m_normalizer.normalize(raw, states);
+
+    // The actor learns from exploratory samples only, with advantages normalized over them.
+    std::vector<int> all(static_cast<size_t>(n)), explored;
+    std::iota(all.begin(), all.end(), 0);
+    for (int i = 0; i < n; ++i) {
+        if (batch.explored[i]) {
+            explored.push_back(i);
+        }
+    }
+    Eigen::VectorXf exploredAdvantages(static_cast<Eigen::Index>(explored.size()));
+    for (size_t i = 0; i < explored.size(); ++i) {
+        exploredAdvantages[static_cast<Eigen::Index>(i)] = advantages[explored[i]];
+    }
+    normalizeAdvantages(exploredAdvantages, m_settings.advantageClip);
+    for (size_t i = 0; i < explored.size(); ++i) {
+        advantages[explored[i]] = exploredAdvantages[static_cast<Eigen::Index>(i)];
+    }
+
+    // Minibatch steps: one critic and one actor step each, DeepMimic's order.
+    const size_t mb = static_cast<size_t>(m_settings.minibatchSize);
+    const size_t steps = std::max<size_t>(1, all.size() / mb);
+    double actorLossSum = 0, criticLossSum = 0, clipSum = 0;
+    int actorSteps = 0;
+    for (int epoch = 0; epoch < m_settings.epochs; ++epoch) {
+        shuffle(all, m_random);
+        shuffle(explored, m_random);
+        for (size_t s = 0; s < steps; ++s) {
+            std::vector<int> criticBatch(all.begin() + static_cast<long>(s * mb),
+                                         all.begin() + static_cast<long>(std::min(all.size(), (s + 1) * mb)));
+            criticLossSum += static_cast<double>(criticStep(states, targets, criticBatch));
+            if (!stats.actorFrozen && !explored.empty()) {
+                std::vector<int> actorBatch;
+                for (size_t i = 0; i < std::min(mb, explored.size()); ++i) {
+                    actorBatch.push_back(explored[(s * mb + i) % explored.size()]);
+                }
+                double clip = 0;
+                actorLossSum +=
+                    static_cast<double>(actorStep(states, batch, advantages, actorBatch, clip));
+                clipSum += clip;
+                ++actorSteps;
+            }
+            if (m_consecutiveDrops > m_settings.maxConsecutiveDrops) {
+                std::ostringstream message;
+                message << "training stopped at iteration " << m_iteration + 1 << ": "
+                        << m_consecutiveDrops << " updates in a row had a non-finite loss, "
+                        << "gradient or weight (" << m_droppedUpdates << " dropped in all); the "
+                        << "last good weights are kept. Lower the step sizes or check the inputs.";
+                return sim::Error{message.str()};
+            }
+        }
+    }
+    stats.updateSeconds = secondsSince(start);
+
+    // Counters and statistics of the finished episodes.
+    ++m_iteration;
+    m_samples += n;
+    stats.iteration = m_iteration;
+    stats.samples = m_samples;
+    stats.batchSamples = n;
+    stats.invalidEpisodes = batch.invalidEpisodes;
+    stats.droppedUpdates = static_cast<int>(m_iterationDrops);
+    stats.criticLoss = criticLossSum / static_cast<double>(steps * m_settings.epochs);
+    stats.actorLoss = actorSteps > 0 ? actorLossSum / actorSteps : 0;
+    stats.clipFraction = actorSteps > 0 ? clipSum / actorSteps : 0;
+    double returnSum = 0, secondsSum = 0;
+    int counted = 0;
+    for (int pass = 0; pass < 2 && counted == 0; ++pass) {
+        for (const RolloutBatch::Path& path : batch.paths) {
+            if (pass == 1 || path.ending != PathEnd::Cut) {
+                returnSum += path.episodeReturn;
+                secondsSum += path.episodeSeconds;
+                ++counted;
+                stats.falls += path.ending == PathEnd::Fall ? 1 : 0;
+            }
+        }
+    }
+    stats.episodes = counted;
+    stats.meanReturn = counted > 0 ? returnSum / counted : 0;
+    stats.meanEpisodeSeconds = counted > 0 ? secondsSum / counted : 0;
+    return stats;
+}
+
+EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
+    const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
+    std::vector<EvaluationStats> parts(workers);
+    auto work = [&](unsigned w) {
+        const int count = episodes / static_cast<int>(workers) +
+                          (static_cast<int>(w) < episodes % static_cast<int>(workers) ? 1 : 0);
+        sim::EnvSettings environment = m_environment;
+        environment.episodeTimeLimit = seconds + 1;
+        auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
+        evaluateActor(**env, m_actor, m_normalizer, count, seconds, streamSeed(seed, w), parts[w]);
+    };
+    std::vector<std::thread> pool;
+    for (unsigned w = 1; w < workers; ++w) {
+        pool.emplace_back(work, w);
+    }
+    work(0);
+    for (std::thread& t : pool) {
+        t.join();
+    }
+    EvaluationStats total;
+    double returnSum = 0, secondsSum = 0;
+    for (const EvaluationStats& part : parts) {
+        total.episodes += part.episodes;
+        total.falls += part.falls;
+        returnSum += part.meanReturn * part.episodes;
+        secondsSum += part.meanSeconds * part.episodes;
+    }
+    total.meanReturn = total.episodes > 0 ? returnSum / total.episodes : 0;
+    total.meanSeconds = total.episodes > 0 ? secondsSum / total.episodes : 0;
+    return total;
+}
+
+sim::Status PpoTrainer::initActor(const ActorWeights& weights) {
+    if (static_cast<int>(weights.layers.size()) != m_actor.numLayers()) {
+        return sim::Error{"the initial actor has " + std::to_string(weights.layers.size()) +
+                          " layers; the trainer's actor has " +
+                          std::to_string(m_actor.numLayers()) + " (set the hidden sizes)"};
+    }
+    for (int l = 0; l < m_actor.numLayers(); ++l) {
+        const DenseLayer& layer = weights.layers[static_cast<size_t>(l)];
+        if (layer.weight.rows() != m_actor.sizes()[l + 1] ||
+            layer.weight.cols() != m_actor.sizes()[l]) {
+            return sim::Error{"initial actor layer " + std::to_string(l) + " is " +
+                              std::to_string(layer.weight.rows()) + "x" +
+                              std::to_string(layer.weight.cols()) + "; expected " +
+                              std::to_string(m_actor.sizes()[l + 1]) + "x" +
+                              std::to_string(m_actor.sizes()[l])};
+        }
+    }
+    const sim::ActionNormalization norm = sim::actionNormalization(m_character);
+    const Eigen::VectorXf mean = (-norm.offset).cast<float>();
+    const Eigen::VectorXf std = norm.scale.cwiseInverse().cast<float>();
+    // The output layer is rescaled when the file's action normalization differs from ours.
+    for (int l = 0; l < m_actor.numLayers(); ++l) {
+        const DenseLayer& layer = weights.layers[static_cast<size_t>(l)];
+        m_actor.weight(l) = layer.weight;
+        m_actor.bias(l) = layer.bias;
+    }
+    const int last = m_actor.numLayers() - 1;
+    const Eigen::VectorXf gain = weights.actionStd.cwiseQuotient(std);
+    const Eigen::VectorXf shift = (weights.actionMean - mean).cwiseQuotient(std);
+    m_actor.weight(last) = gain.asDiagonal() * m_actor.weight(last);
+    m_actor.bias(last) = gain.cwiseProduct(m_actor.bias(last)) + shift;
+    m_normalizer.freezeAt(weights.stateMean, weights.stateStd);
+    return sim::Status::success();
+}
+
+ActorWeights PpoTrainer::actorWeights(const std::string& description) const {
+    ActorWeights weights;
+    const sim::ActionNormalization norm = sim::actionNormalization(m_character);
+    weights.stateMean = m_normalizer.mean();
+    weights.stateStd = m_normalizer.std();
+    weights.actionMean = (-norm.offset).cast<float>();
+    weights.actionStd = norm.scale.cwiseInverse().cast<float>();
+    for (int l = 0; l < m_actor.numLayers(); ++l) {
+        weights.layers.push_back({m_actor.weight(l), m_actor.bias(l)});
+    }
+    weights.description = description;
+    return weights;
+}
+
+}  // namespace policy

@@ -1,0 +1,150 @@
+#pragma once
+// DeepMimic's PPO (learning/ppo_agent.py, 2018) in process: separate actor and critic MLPs,
+// samples from several environments on threads, TD(lambda) returns, the clipped surrogate,
+// minibatch updates, annealed exploration and episode length, exact checkpoints.
+// Settings and their DeepMimic values: docs/training.md.
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/actor.h"
+#include "policy/ppo/mlp.h"
+#include "policy/ppo/optimizer.h"
+#include "policy/ppo/rollout.h"
+#include "policy/ppo/running_normalizer.h"
+#include "policy/ppo/train_random.h"
+#include "sim/character.h"
+#include "sim/controller_config.h"
+#include "sim/imitation_env.h"
+#include "sim/motion.h"
+#include "sim/result.h"
+
+namespace policy {
+
+// Everything that shapes a run; defaults are DeepMimic's 2018 humanoid agent file.
+struct PpoSettings {
+    std::vector<int> actorHidden{1024, 512};
+    std::vector<int> criticHidden{1024, 512};
+    int threads = 0;              // worker threads, one environment each (0: every core)
+    uint64_t seed = 1;
+    int batchSamples = 4096;      // samples per iteration, all workers together
+    int minibatchSize = 256;
+    int epochs = 1;
+    double discount = 0.95;
+    double lambda = 0.95;         // TD(lambda)
+    double ratioClip = 0.2;
+    double advantageClip = 4;
+    double actionStd = 0.05;      // exploration noise, normalized action units
+    double actionBoundWeight = 1;
+    double explorationBegin = 1, explorationEnd = 0.2;
+    double explorationAnnealSamples = 64e6;
+    double episodeSecondsBegin = 0.5, episodeSecondsEnd = 20;  // time limit annealing
+    double episodeAnnealSamples = 32e6;                        // lerp = (samples / this)^4
+    double normalizerSamples = 1e6;  // state normalizer frozen after this many samples
+    double stateStdFloor = 0.02;
+    double valueMean = 10, valueStd = 10;  // critic output denormalization (val_norm)
+    OptimizerSettings actorOptimizer{OptimizerKind::Momentum, 2.5e-6, 0.9};
+    OptimizerSettings criticOptimizer{OptimizerKind::Momentum, 1e-2, 0.9};
+    double actorWeightDecay = 5e-4;  // L2 on kernels
+    double criticWeightDecay = 0;
+    int freezeActorIterations = 0;   // first iterations train only the critic (fine-tuning)
+    int maxConsecutiveDrops = 20;    // non-finite minibatch updates in a row before stopping
+};
+
+// What one iteration did.
+struct IterationStats {
+    long long iteration = 0;     // iterations completed, this one included
+    long long samples = 0;       // samples collected so far
+    int batchSamples = 0;
+    int episodes = 0, falls = 0, invalidEpisodes = 0;  // episodes finished in this batch
+    double meanReturn = 0;       // undiscounted, finished episodes (all paths if none finished)
+    double meanEpisodeSeconds = 0;
+    double explorationRate = 0, episodeLimit = 0;
+    double actorLoss = 0, criticLoss = 0, clipFraction = 0;
+    int droppedUpdates = 0;      // minibatch updates dropped as non-finite in this iteration
+    double sampleSeconds = 0, updateSeconds = 0;  // wall time [s]
+    bool actorFrozen = false;
+};
+
+class PpoTrainer {
+public:
+    // The environment settings' episode limit is replaced by the annealed one.
+    static sim::Result<std::unique_ptr<PpoTrainer>> create(const sim::Character& character,
+                                                           const sim::ControllerConfig& gains,
+                                                           const sim::Motion& motion,
+                                                           const sim::EnvSettings& environment,
+                                                           const PpoSettings& settings);
+
+    // Collects a batch and updates the networks. An error stops the run (non-finite updates
+    // kept happening); the last good weights stay.
+    sim::Result<IterationStats> iterate();
+
+    // Test episodes with the mean action, split over the workers.
+    EvaluationStats evaluate(int episodes, double seconds, uint64_t seed);
+
+    // Starts from trained actor weights (hidden sizes must match the settings); its state
+    // normalizer is taken and frozen.
+    sim::Status initActor(const ActorWeights& weights);
+    // The actor as policy::Actor runs it (raw state in, raw action out).
+    ActorWeights actorWeights(const std::string& description) const;
+
+    // Writes actor, critic, normalizer, optimizer slots, counters and generator state to
+    // `path` + ".tmp" and renames it onto `path`.
+    sim::Status saveCheckpoint(const std::string& path) const;
+    // Continues from a checkpoint written with the same network sizes.
+    sim::Status loadCheckpoint(const std::string& path);
+
+    const PpoSettings& settings() const { return m_settings; }
+    long long iteration() const { return m_iteration; }
+    long long samples() const { return m_samples; }
+    long long droppedUpdates() const { return m_droppedUpdates; }
+    int threads() const { return static_cast<int>(m_threads); }
+    const Mlp<float>& actor() const { return m_actor; }
+    const Mlp<float>& critic() const { return m_critic; }
+    const RunningNormalizer& stateNormalizer() const { return m_normalizer; }
+    double explorationRate() const;
+    double episodeLimit() const;
+
+    // Called on each gradient before it is applied (tests inject non-finite values here).
+    std::function<void(bool actor, Eigen::VectorXf& gradient)> gradientHook;
+
+private:
+    PpoTrainer(const sim::Character& character, const sim::ControllerConfig& gains,
+               const sim::Motion& motion, const sim::EnvSettings& environment,
+               const PpoSettings& settings);
+
+    std::unique_ptr<sim::ImitationEnv> makeEnv() const;
+    RolloutBatch collect(double rate, double limit);
+    void computeTargets(const RolloutBatch& batch, Eigen::VectorXf& targets,
+                        Eigen::VectorXf& advantages) const;
+    Eigen::MatrixXf criticValues(const Eigen::MatrixXf& normalizedStates) const;
+    bool applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss);
+    float criticStep(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
+                     const std::vector<int>& indices);
+    float actorStep(const Eigen::MatrixXf& states, const RolloutBatch& batch,
+                    const Eigen::VectorXf& advantages, const std::vector<int>& indices,
+                    double& clipFraction);
+
+    const sim::Character& m_character;
+    const sim::ControllerConfig& m_gains;
+    const sim::Motion& m_motion;
+    sim::EnvSettings m_environment;
+    PpoSettings m_settings;
+    unsigned m_threads = 1;
+    int m_stateSize = 0, m_actionSize = 0;
+    Eigen::VectorXf m_boundMin, m_boundMax;  // normalized action bounds
+
+    Mlp<float> m_actor, m_critic;
+    RunningNormalizer m_normalizer;
+    OptimizerState m_actorState, m_criticState;
+    TrainRandom m_random;  // minibatch shuffles
+    long long m_iteration = 0, m_samples = 0;
+    long long m_droppedUpdates = 0, m_consecutiveDrops = 0, m_iterationDrops = 0;
+};
+
+}  // namespace policy

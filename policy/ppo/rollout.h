@@ -1,0 +1,75 @@
+#pragma once
+// Sample collection for PPO: one environment driven by the current actor with DeepMimic's
+// exploration (each action, with probability `explorationRate`, gets Gaussian noise of fixed
+// std in normalized units), and deterministic test episodes with the mean action.
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <vector>
+
+#include "policy/ppo/mlp.h"
+#include "policy/ppo/running_normalizer.h"
+#include "sim/imitation_env.h"
+
+namespace policy {
+
+// How a recorded path ended.
+enum class PathEnd {
+    Fall,       // terminal, value 0 (also a non-looping clip running out, as DeepMimic does)
+    TimeLimit,  // the episode limit: the critic's value of the last state is bootstrapped
+    Cut,        // the worker's sample quota ran out mid-episode: bootstrapped as well
+};
+
+// Samples of one or more workers, one column or entry per control step.
+struct RolloutBatch {
+    struct Path {
+        int begin = 0, end = 0;  // sample range [begin, end)
+        PathEnd ending = PathEnd::Cut;
+        int endState = -1;       // column of endStates for bootstrapped ends, else -1
+        double episodeReturn = 0;   // undiscounted sum of rewards
+        double episodeSeconds = 0;  // simulated length [s]
+    };
+    int stateSize = 0, actionSize = 0;
+    std::vector<float> states;          // [stateSize * n] raw states
+    std::vector<float> actions;         // [actionSize * n] normalized actions taken
+    std::vector<float> logDensity;      // [n] log density of the action under the sampler
+    std::vector<float> rewards;         // [n]
+    std::vector<char> explored;         // [n] 1 when noise was added
+    std::vector<float> endStates;       // [stateSize * m] states after bootstrapped ends
+    std::vector<Path> paths;
+    int invalidEpisodes = 0;            // discarded (velocity blow-up or non-finite state)
+
+    int size() const { return static_cast<int>(rewards.size()); }
+    // Appends another batch's samples and paths (indices shifted).
+    void append(const RolloutBatch& other);
+};
+
+struct RolloutSettings {
+    int samples = 0;               // control steps to record
+    double explorationRate = 1;    // probability that an action is exploratory
+    double actionStd = 0.05;       // noise std in normalized units
+    double episodeSeconds = 20;    // episode time limit of this iteration [s]
+    uint64_t seed = 1;             // stream of reset times and noise
+};
+
+// Runs `env` with the actor (input normalized by `normalizer`, output in normalized action
+// units) until settings.samples steps are recorded; appends them to `out`.
+void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
+                    const RunningNormalizer& normalizer, const RolloutSettings& settings,
+                    RolloutBatch& out);
+
+// Results of deterministic test episodes.
+struct EvaluationStats {
+    int episodes = 0, falls = 0;
+    double meanReturn = 0;   // undiscounted sum of rewards per episode
+    double meanSeconds = 0;  // episode length [s]
+};
+
+// Runs test episodes with the mean action, each from a reset time drawn from `seed`'s stream,
+// up to `seconds` each; adds them to `stats` (means over all episodes added).
+void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
+                   const RunningNormalizer& normalizer, int episodes, double seconds,
+                   uint64_t seed, EvaluationStats& stats);
+
+}  // namespace policy

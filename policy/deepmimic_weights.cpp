@@ -1,3 +1,4 @@
+#include "policy/safetensors.h"
 #include "policy/deepmimic_weights.h"
 
 #include "policy/tf_checkpoint.h"
@@ -21,16 +22,6 @@ const char* const kTfActionStd = "agent/resource/a_norm/std";
 
 Eigen::VectorXf toVector(const float* values, Eigen::Index n) {
     return Eigen::Map<const Eigen::VectorXf>(values, n);
-}
-
-std::string shapeText(const std::vector<int64_t>& shape) {
-    std::ostringstream s;
-    s << '[';
-    for (size_t i = 0; i < shape.size(); ++i) {
-        s << (i ? "," : "") << shape[i];
-    }
-    s << ']';
-    return s.str();
 }
 
 // Reads a float32 tensor and checks its shape.

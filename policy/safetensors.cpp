@@ -319,4 +319,14 @@ sim::Status writeSafetensors(const std::string& path, const std::vector<Safetens
     return sim::Status::success();
 }
 
+std::string shapeText(const std::vector<int64_t>& shape) {
+    std::ostringstream s;
+    s << '[';
+    for (size_t i = 0; i < shape.size(); ++i) {
+        s << (i ? "," : "") << shape[i];
+    }
+    s << ']';
+    return s.str();
+}
+
 }  // namespace policy

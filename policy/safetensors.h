@@ -67,4 +67,7 @@ float halfToFloat(uint16_t bits);
 // bfloat16 bits to float (exact: the upper half of a float32).
 float bfloat16ToFloat(uint16_t bits);
 
+// A tensor shape as text, e.g. "[197,1024]", for messages.
+std::string shapeText(const std::vector<int64_t>& shape);
+
 }  // namespace policy

@@ -25,16 +25,6 @@ std::string layerName(size_t layer, const char* part) {
     return "actor." + std::to_string(2 * layer) + "." + part;
 }
 
-std::string shapeText(const std::vector<int64_t>& shape) {
-    std::ostringstream s;
-    s << '[';
-    for (size_t i = 0; i < shape.size(); ++i) {
-        s << (i ? "," : "") << shape[i];
-    }
-    s << ']';
-    return s.str();
-}
-
 bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() &&
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

@@ -6,16 +6,6 @@
 
 namespace policy::nn {
 
-std::string shapeText(const std::vector<int64_t>& shape) {
-    std::ostringstream s;
-    s << '[';
-    for (size_t i = 0; i < shape.size(); ++i) {
-        s << (i ? "," : "") << shape[i];
-    }
-    s << ']';
-    return s.str();
-}
-
 sim::Result<WeightReader> WeightReader::open(const std::string& path) {
     auto file = readSafetensors(path);
     if (!file) {

@@ -12,8 +12,6 @@
 
 namespace policy::nn {
 
-// Shape as "[a,b,c]" for messages.
-std::string shapeText(const std::vector<int64_t>& shape);
 
 class WeightReader {
 public:

@@ -1,0 +1,213 @@
+// The PPO trainer on a cheap task: the project's humanoid holding a standing pose (a two-frame
+// clip made here) with short episodes. Exact resume, determinism, non-finite updates, and
+// evidence that a few iterations learn.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "policy/ppo/ppo_trainer.h"
+#include "policy/weights.h"
+#include "sim/character.h"
+#include "sim/controller_config.h"
+#include "sim/motion.h"
+#include "tests/test_support.h"
+
+namespace {
+
+// The character, gains and a standing clip: every joint at identity, root upright at 0.95 m
+// (the env lowers or lifts nothing above ground; the character settles onto its feet).
+struct StandingTask {
+    sim::Character character;
+    sim::ControllerConfig gains;
+    sim::Motion motion;
+
+    StandingTask() {
+        auto loaded = sim::loadCharacter(test::sourcePath("assets/characters/humanoid.json"));
+        REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error()));
+        character = std::move(loaded).value();
+        auto config = sim::loadControllerConfig(
+            test::sourcePath("assets/characters/humanoid_ctrl.json"), character);
+        REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error()));
+        gains = std::move(config).value();
+        std::vector<double> pose(static_cast<size_t>(character.poseSize), 0.0);
+        for (int j = 0; j < character.numJoints(); ++j) {
+            const int o = character.paramOffset[j];
+            if (character.joints[j].type == sim::JointType::Root) {
+                pose[static_cast<size_t>(o + 1)] = 0.95;
+                pose[static_cast<size_t>(o + 3)] = 1;
+            } else if (character.joints[j].type == sim::JointType::Spherical) {
+                pose[static_cast<size_t>(o)] = 1;
+            }
+        }
+        std::ostringstream json;
+        json << "{\"Loop\": \"wrap\", \"VelFilterCutoff\": 0, \"Frames\": [";
+        for (int frame = 0; frame < 2; ++frame) {
+            json << (frame ? ", [" : "[") << (frame ? 0.0 : 1.0);
+            for (double x : pose) {
+                json << ", " << x;
+            }
+            json << "]";
+        }
+        json << "]}";
+        auto parsed = sim::parseMotion(json.str(), "standing", character);
+        REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error()));
+        motion = std::move(parsed).value();
+    }
+};
+
+policy::PpoSettings smallSettings(int threads) {
+    policy::PpoSettings s;
+    s.actorHidden = {32, 32};
+    s.criticHidden = {32, 32};
+    s.threads = threads;
+    s.seed = 5;
+    s.batchSamples = 200;
+    s.minibatchSize = 50;
+    s.episodeSecondsBegin = s.episodeSecondsEnd = 1.0;
+    s.normalizerSamples = 300;
+    s.actorOptimizer = {policy::OptimizerKind::Adam, 1e-3};
+    s.criticOptimizer = {policy::OptimizerKind::Momentum, 1e-2, 0.9};
+    return s;
+}
+
+std::unique_ptr<policy::PpoTrainer> makeTrainer(const StandingTask& task,
+                                                const policy::PpoSettings& settings) {
+    auto trainer = policy::PpoTrainer::create(task.character, task.gains, task.motion,
+                                              sim::EnvSettings{}, settings);
+    REQUIRE(trainer.ok());
+    return std::move(trainer).value();
+}
+
+bool sameBits(const Eigen::VectorXf& a, const Eigen::VectorXf& b) {
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), static_cast<size_t>(a.size()) * sizeof(float)) == 0;
+}
+
+std::string scratchPath(const std::string& name) {
+    const std::filesystem::path dir = std::filesystem::path(CHARSIM_BINARY_DIR) / "test_ppo";
+    std::filesystem::create_directories(dir);
+    return (dir / name).string();
+}
+
+}  // namespace
+
+TEST_SUITE("policy") {
+
+TEST_CASE("PPO resume from a checkpoint computes the next iteration bit for bit") {
+    const StandingTask task;
+    for (auto kind : {policy::OptimizerKind::Momentum, policy::OptimizerKind::Adam}) {
+        policy::PpoSettings settings = smallSettings(1);
+        settings.actorOptimizer.kind = kind;
+        settings.criticOptimizer.kind = kind;
+        const std::string path = scratchPath(std::string("resume_") + toString(kind));
+
+        auto uninterrupted = makeTrainer(task, settings);
+        REQUIRE(uninterrupted->iterate().ok());
+        REQUIRE(uninterrupted->iterate().ok());
+        REQUIRE(uninterrupted->saveCheckpoint(path).ok());
+        CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+        auto expected = uninterrupted->iterate();
+        REQUIRE(expected.ok());
+
+        auto resumed = makeTrainer(task, settings);
+        const sim::Status loaded = resumed->loadCheckpoint(path);
+        REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error()));
+        CHECK(resumed->iteration() == 2);
+        auto actual = resumed->iterate();
+        REQUIRE(actual.ok());
+        CHECK(actual->samples == expected->samples);
+        CHECK(actual->meanReturn == expected->meanReturn);
+        CHECK(sameBits(resumed->actor().params(), uninterrupted->actor().params()));
+        CHECK(sameBits(resumed->critic().params(), uninterrupted->critic().params()));
+        CHECK(sameBits(resumed->stateNormalizer().mean(), uninterrupted->stateNormalizer().mean()));
+    }
+}
+
+TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes named") {
+    const StandingTask task;
+    auto trainer = makeTrainer(task, smallSettings(1));
+    const std::string path = scratchPath("sizes");
+    REQUIRE(trainer->saveCheckpoint(path).ok());
+    policy::PpoSettings other = smallSettings(1);
+    other.actorHidden = {16};
+    auto wrong = makeTrainer(task, other);
+    const sim::Status loaded = wrong->loadCheckpoint(path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.error().find("32,32") != std::string::npos);
+    CHECK(loaded.error().find("16") != std::string::npos);
+}
+
+TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 threads too") {
+    const StandingTask task;
+    for (int threads : {1, 2}) {
+        auto a = makeTrainer(task, smallSettings(threads));
+        auto b = makeTrainer(task, smallSettings(threads));
+        for (int i = 0; i < 2; ++i) {
+            REQUIRE(a->iterate().ok());
+            REQUIRE(b->iterate().ok());
+        }
+        CHECK(sameBits(a->actor().params(), b->actor().params()));
+        CHECK(sameBits(a->critic().params(), b->critic().params()));
+    }
+}
+
+TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when it persists") {
+    const StandingTask task;
+    auto trainer = makeTrainer(task, smallSettings(1));
+    REQUIRE(trainer->iterate().ok());
+
+    // Every third actor gradient poisoned: those updates are dropped and counted.
+    int calls = 0;
+    trainer->gradientHook = [&](bool actor, Eigen::VectorXf& gradient) {
+        if (actor && ++calls % 3 == 0) {
+            gradient[0] = std::nanf("");
+        }
+    };
+    auto stats = trainer->iterate();
+    REQUIRE(stats.ok());
+    CHECK(stats->droppedUpdates == calls / 3);
+    CHECK(trainer->droppedUpdates() == calls / 3);
+    CHECK(trainer->actor().params().allFinite());
+
+    // Every gradient poisoned: the run stops with a message, the weights unchanged.
+    const Eigen::VectorXf actorBefore = trainer->actor().params();
+    const Eigen::VectorXf criticBefore = trainer->critic().params();
+    trainer->gradientHook = [](bool, Eigen::VectorXf& gradient) {
+        gradient[1] = std::numeric_limits<float>::infinity();
+    };
+    policy::PpoSettings settings = trainer->settings();
+    bool stopped = false;
+    for (int i = 0; i < 10 && !stopped; ++i) {
+        auto result = trainer->iterate();
+        if (!result.ok()) {
+            stopped = true;
+            CHECK(result.error().find("non-finite") != std::string::npos);
+            CHECK(result.error().find("last good weights") != std::string::npos);
+        }
+    }
+    CHECK(stopped);
+    CHECK(sameBits(trainer->actor().params(), actorBefore));
+    CHECK(sameBits(trainer->critic().params(), criticBefore));
+    CHECK(settings.maxConsecutiveDrops > 0);
+}
+
+TEST_CASE("PPO exported actor runs in policy::Actor like the trainer's network") {
+    const StandingTask task;
+    auto trainer = makeTrainer(task, smallSettings(1));
+    REQUIRE(trainer->iterate().ok());
+    const std::string path = scratchPath("actor.safetensors");
+    REQUIRE(policy::saveActorWeights(path, trainer->actorWeights("test")).ok());
+    auto weights = policy::loadActorWeights(path);
+    REQUIRE(weights.ok());
+    policy::Actor actor(std::move(weights).value());
+
+    auto again = makeTrainer(task, smallSettings(1));
+    REQUIRE(again->initActor(actor.weights()).ok());
+    CHECK(sameBits(again->actor().params(), trainer->actor().params()));
+}
+
+}  // TEST_SUITE

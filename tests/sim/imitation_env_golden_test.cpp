@@ -88,6 +88,7 @@ TEST_CASE("reference state initialization reproduces DeepMimic's 197-D states") 
                                           test::deepMimicWalkSettings());
         REQUIRE(env.ok());
         const nlohmann::json golden = test::readJson(test::sharedPath(std::string("deepmimic/golden/") + file));
+        double worstOverall = 0;
         for (const auto& entry : golden["entries"]) {
             const double time = entry["rsi_time"].get<double>();
             (*env)->reset(time);
@@ -98,8 +99,10 @@ TEST_CASE("reference state initialization reproduces DeepMimic's 197-D states") 
             const double diff = (state - expected).cwiseAbs().maxCoeff(&worst);
             INFO(file << " t=" << time << " worst entry " << worst << ": ours " << state[worst]
                       << " golden " << expected[worst]);
-            CHECK(diff < 1e-4);
+            CHECK(diff < 1e-5);  // float32 Bullet round-off; the issue asks 1e-4
+            worstOverall = std::max(worstOverall, diff);
         }
+        MESSAGE(std::string(file) << ": max |state - DeepMimic state| after reset = " << worstOverall);
     }
 }
 

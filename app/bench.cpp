@@ -69,6 +69,13 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
                 speed, physicsSteps, middle.realTimeFactor);
     std::printf("  ratio to DeepMimic core    %8.2f  (%.0f steps/s, one core, no network)\n",
                 speed / options.baselineStepsPerSecond, options.baselineStepsPerSecond);
+    // The same Bullet steps the same scene in both (their trajectories agree to float32
+    // round-off), so Bullet's cost here, divided by its share of DeepMimic's step, estimates
+    // what the DeepMimic core would do on this machine.
+    const double estimatedBaseline = 1e6 / (physics / options.baselineBulletShare);
+    std::printf("  DeepMimic core, estimated  %8.1f  steps/s on this machine (Bullet here / %.0f %%)"
+                "; ratio %.2f\n",
+                estimatedBaseline, 100 * options.baselineBulletShare, speed / estimatedBaseline);
     std::printf("  cost per control step [us] %8.1f\n", total);
     std::printf("    network (state + MLP)    %8.1f  %5.1f %%\n", network, 100 * network / total);
     std::printf("    stable PD                %8.1f  %5.1f %%\n", pd, 100 * pd / total);

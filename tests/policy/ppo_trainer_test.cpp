@@ -14,50 +14,10 @@
 #include "sim/character.h"
 #include "sim/controller_config.h"
 #include "sim/motion.h"
+#include "tests/policy/ppo_standing_task.h"
 #include "tests/test_support.h"
 
 namespace {
-
-// The character, gains and a standing clip: every joint at identity, root upright at 0.95 m
-// (the env lowers or lifts nothing above ground; the character settles onto its feet).
-struct StandingTask {
-    sim::Character character;
-    sim::ControllerConfig gains;
-    sim::Motion motion;
-
-    StandingTask() {
-        auto loaded = sim::loadCharacter(test::sourcePath("assets/characters/humanoid.json"));
-        REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error()));
-        character = std::move(loaded).value();
-        auto config = sim::loadControllerConfig(
-            test::sourcePath("assets/characters/humanoid_ctrl.json"), character);
-        REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error()));
-        gains = std::move(config).value();
-        std::vector<double> pose(static_cast<size_t>(character.poseSize), 0.0);
-        for (int j = 0; j < character.numJoints(); ++j) {
-            const int o = character.paramOffset[j];
-            if (character.joints[j].type == sim::JointType::Root) {
-                pose[static_cast<size_t>(o + 1)] = 0.95;
-                pose[static_cast<size_t>(o + 3)] = 1;
-            } else if (character.joints[j].type == sim::JointType::Spherical) {
-                pose[static_cast<size_t>(o)] = 1;
-            }
-        }
-        std::ostringstream json;
-        json << "{\"Loop\": \"wrap\", \"VelFilterCutoff\": 0, \"Frames\": [";
-        for (int frame = 0; frame < 2; ++frame) {
-            json << (frame ? ", [" : "[") << (frame ? 0.0 : 1.0);
-            for (double x : pose) {
-                json << ", " << x;
-            }
-            json << "]";
-        }
-        json << "]}";
-        auto parsed = sim::parseMotion(json.str(), "standing", character);
-        REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error()));
-        motion = std::move(parsed).value();
-    }
-};
 
 policy::PpoSettings smallSettings(int threads) {
     policy::PpoSettings s;
@@ -74,7 +34,7 @@ policy::PpoSettings smallSettings(int threads) {
     return s;
 }
 
-std::unique_ptr<policy::PpoTrainer> makeTrainer(const StandingTask& task,
+std::unique_ptr<policy::PpoTrainer> makeTrainer(const test::StandingTask& task,
                                                 const policy::PpoSettings& settings) {
     auto trainer = policy::PpoTrainer::create(task.character, task.gains, task.motion,
                                               sim::EnvSettings{}, settings);
@@ -98,7 +58,7 @@ std::string scratchPath(const std::string& name) {
 TEST_SUITE("policy") {
 
 TEST_CASE("PPO resume from a checkpoint computes the next iteration bit for bit") {
-    const StandingTask task;
+    const test::StandingTask task;
     for (auto kind : {policy::OptimizerKind::Momentum, policy::OptimizerKind::Adam}) {
         policy::PpoSettings settings = smallSettings(1);
         settings.actorOptimizer.kind = kind;
@@ -128,7 +88,7 @@ TEST_CASE("PPO resume from a checkpoint computes the next iteration bit for bit"
 }
 
 TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes named") {
-    const StandingTask task;
+    const test::StandingTask task;
     auto trainer = makeTrainer(task, smallSettings(1));
     const std::string path = scratchPath("sizes");
     REQUIRE(trainer->saveCheckpoint(path).ok());
@@ -142,7 +102,7 @@ TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes name
 }
 
 TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 threads too") {
-    const StandingTask task;
+    const test::StandingTask task;
     for (int threads : {1, 2}) {
         auto a = makeTrainer(task, smallSettings(threads));
         auto b = makeTrainer(task, smallSettings(threads));
@@ -156,7 +116,7 @@ TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 th
 }
 
 TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when it persists") {
-    const StandingTask task;
+    const test::StandingTask task;
     auto trainer = makeTrainer(task, smallSettings(1));
     REQUIRE(trainer->iterate().ok());
 
@@ -196,7 +156,7 @@ TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when
 }
 
 TEST_CASE("PPO exported actor runs in policy::Actor like the trainer's network") {
-    const StandingTask task;
+    const test::StandingTask task;
     auto trainer = makeTrainer(task, smallSettings(1));
     REQUIRE(trainer->iterate().ok());
     const std::string path = scratchPath("actor.safetensors");

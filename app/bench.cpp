@@ -60,8 +60,8 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
     const double readback = 1e6 * middle.stages.readback / steps;
     const double total = 1e6 * middle.wall / steps;
     const double speed = middle.stepsPerSecond;
-    const int physicsSteps =
-        static_cast<int>(sessionOptions.environment.physicsRate / sessionOptions.environment.policyRate + 0.5);
+    const int physicsSteps = static_cast<int>(
+        sessionOptions.environment.physicsRate / sessionOptions.environment.policyRate + 0.5);
 
     std::printf("\ncharsim bench: %s drive, %.0f simulated s per run, median of %d runs\n",
                 toString(sessionOptions.drive), options.seconds, options.runs);
@@ -73,15 +73,15 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
     // round-off), so Bullet's cost here, divided by its share of DeepMimic's step, estimates
     // what the DeepMimic core would do on this machine.
     const double estimatedBaseline = 1e6 / (physics / options.baselineBulletShare);
-    std::printf("  DeepMimic core, estimated  %8.1f  steps/s on this machine (Bullet here / %.0f %%)"
-                "; ratio %.2f\n",
-                estimatedBaseline, 100 * options.baselineBulletShare, speed / estimatedBaseline);
+    std::printf(
+        "  DeepMimic core, estimated  %8.1f  steps/s on this machine (Bullet here / %.0f %%)"
+        "; ratio %.2f\n",
+        estimatedBaseline, 100 * options.baselineBulletShare, speed / estimatedBaseline);
     std::printf("  cost per control step [us] %8.1f\n", total);
     std::printf("    network (state + MLP)    %8.1f  %5.1f %%\n", network, 100 * network / total);
     std::printf("    stable PD                %8.1f  %5.1f %%\n", pd, 100 * pd / total);
     std::printf("    Bullet physics           %8.1f  %5.1f %%\n", physics, 100 * physics / total);
-    std::printf("    readback + reward        %8.1f  %5.1f %%\n", readback,
-                100 * readback / total);
+    std::printf("    readback + reward        %8.1f  %5.1f %%\n", readback, 100 * readback / total);
     const double other = total - network - pd - physics - readback;
     std::printf("    other (resets, loop)     %8.1f  %5.1f %%\n", other, 100 * other / total);
     return 0;

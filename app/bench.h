@@ -7,8 +7,8 @@
 namespace app {
 
 struct BenchOptions {
-    double seconds = 30;  // simulated seconds per run
-    int runs = 3;         // runs; medians are reported
+    double seconds = 30;                     // simulated seconds per run
+    int runs = 3;                            // runs; medians are reported
     double baselineStepsPerSecond = 413.21;  // DeepMimic 2018 core, one core, no network
     // Share of the DeepMimic core's control step spent in Bullet (its perf profile, walk scene).
     double baselineBulletShare = 0.48;

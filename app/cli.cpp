@@ -1,8 +1,8 @@
 #include "app/cli.h"
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
@@ -44,9 +44,11 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
                        "actor weights: .safetensors, DeepMimic raw .bin, or TF .ckpt bundle");
     command.add_option("--drive", drive, "what sets the PD targets: policy or reference")
         ->check(CLI::IsMember({"policy", "reference"}));
-    command.add_option("--seed", options.seed, "seed of the reset times (and of an initial policy)");
-    command.add_option("--start-time", options.startTime,
-                       "every reset starts the clip at this time [s] (default: random)")
+    command.add_option("--seed", options.seed,
+                       "seed of the reset times (and of an initial policy)");
+    command
+        .add_option("--start-time", options.startTime,
+                    "every reset starts the clip at this time [s] (default: random)")
         ->check(CLI::NonNegativeNumber);
     sim::EnvSettings& env = options.environment;
     flags.environmentFlags = {
@@ -94,11 +96,10 @@ int runHeadless(Session& session, double seconds, bool json) {
 
     // Episodes still running at the end count with their current length.
     const int openEpisodes = status.episodes - status.finishedEpisodes;
-    const double meanLength = status.episodes > 0
-                                  ? (status.finishedEpisodeSeconds + status.episodeTime *
-                                                                         openEpisodes) /
-                                        status.episodes
-                                  : 0.0;
+    const double meanLength =
+        status.episodes > 0
+            ? (status.finishedEpisodeSeconds + status.episodeTime * openEpisodes) / status.episodes
+            : 0.0;
     const double meanReward =
         status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
     const double stepsPerSecond = wall > 0 ? static_cast<double>(status.controlSteps) / wall : 0;
@@ -147,8 +148,9 @@ int runWindow(Session& session, const std::string& screenshot, int frames) {
     (void)session;
     (void)screenshot;
     (void)frames;
-    std::fprintf(stderr, "charsim: built without the window (CHARSIM_BUILD_GUI=OFF); use "
-                         "`charsim run --headless`\n");
+    std::fprintf(stderr,
+                 "charsim: built without the window (CHARSIM_BUILD_GUI=OFF); use "
+                 "`charsim run --headless`\n");
     return 1;
 #endif
 }
@@ -179,8 +181,9 @@ int runCommandLine(int argc, char** argv) {
         ->check(CLI::NonNegativeNumber);
 
     BenchOptions benchOptions;
-    CLI::App* bench = cli.add_subcommand("bench", "headless speed: control steps per second and "
-                                                  "the cost per step by stage");
+    CLI::App* bench = cli.add_subcommand("bench",
+                                         "headless speed: control steps per second and "
+                                         "the cost per step by stage");
     addSessionFlags(*bench, flags);
     bench->add_option("--seconds", benchOptions.seconds, "simulated seconds per run")
         ->check(CLI::PositiveNumber);
@@ -190,8 +193,9 @@ int runCommandLine(int argc, char** argv) {
     SkillsOptions skillsOptions;
     skillsOptions.deepMimicDir = defaultAssetPath("../shared/deepmimic");
     CLI::App* skills = cli.add_subcommand(
-        "skills", "DeepMimic's pretrained actors on their own clips: survival, reward, pose "
-                  "error, beside the original core's numbers");
+        "skills",
+        "DeepMimic's pretrained actors on their own clips: survival, reward, pose "
+        "error, beside the original core's numbers");
     skills->add_option("--deepmimic", skillsOptions.deepMimicDir,
                        "DeepMimic's data folder (characters/, motions/, args/, policies/found/)");
     skills->add_option("--skills", skillsOptions.skills, "skills to run (default: all found)")
@@ -204,8 +208,9 @@ int runCommandLine(int argc, char** argv) {
     skills->add_option("--json", skillsOptions.jsonPath, "also write the results as JSON here");
 
     std::string inspectPath;
-    CLI::App* inspect = cli.add_subcommand("inspect", "print what a character, motion or "
-                                                      "weights file holds");
+    CLI::App* inspect = cli.add_subcommand("inspect",
+                                           "print what a character, motion or "
+                                           "weights file holds");
     inspect->add_option("file", inspectPath, "the file")->required();
 
     try {

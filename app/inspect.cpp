@@ -53,12 +53,11 @@ int inspectMotion(const std::string& path) {
     }
     const sim::Motion& m = *motion;
     const Eigen::Vector3d delta = sim::cycleRootDelta(m);
-    std::printf("%s: DeepMimic motion, %d frames, %.4f s, loop %s\n", path.c_str(),
-                m.numFrames(), m.duration(), m.loop == sim::LoopMode::Wrap ? "wrap" : "none");
+    std::printf("%s: DeepMimic motion, %d frames, %.4f s, loop %s\n", path.c_str(), m.numFrames(),
+                m.duration(), m.loop == sim::LoopMode::Wrap ? "wrap" : "none");
     std::printf("  pose size %d (checked against the default humanoid)\n",
                 static_cast<int>(m.framePoses.cols()));
-    std::printf("  root advance per cycle (%.4f, %.4f, %.4f) m\n", delta.x(), delta.y(),
-                delta.z());
+    std::printf("  root advance per cycle (%.4f, %.4f, %.4f) m\n", delta.x(), delta.y(), delta.z());
     return 0;
 }
 
@@ -73,9 +72,8 @@ int inspectController(const std::string& path) {
         std::fprintf(stderr, "charsim inspect: %s\n", gains.error().c_str());
         return 1;
     }
-    std::printf("%s: DeepMimic controller, phase input %s, world root rotation %s\n",
-                path.c_str(), gains->enablePhaseInput ? "on" : "off",
-                gains->recordWorldRootRot ? "on" : "off");
+    std::printf("%s: DeepMimic controller, phase input %s, world root rotation %s\n", path.c_str(),
+                gains->enablePhaseInput ? "on" : "off", gains->recordWorldRootRot ? "on" : "off");
     for (int j = 0; j < character->numJoints(); ++j) {
         std::printf("  %2d %-16s kp %7.1f  kd %6.1f\n", j, character->joints[j].name.c_str(),
                     gains->kp[j], gains->kd[j]);

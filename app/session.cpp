@@ -133,8 +133,8 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
 }
 
 void SimulationSession::reset() {
-    const double start = m_options.startTime >= 0 ? m_options.startTime
-                                                  : uniform01(m_random) * m_motion.duration();
+    const double start =
+        m_options.startTime >= 0 ? m_options.startTime : uniform01(m_random) * m_motion.duration();
     m_env->reset(start);
     ++m_status.episodes;
     m_status.episodeTime = 0;
@@ -175,7 +175,7 @@ void SimulationSession::advanceControlStep() {
     ++m_status.controlSteps;
     m_status.rewardSum += result.reward.total;
     m_status.poseErrorSum += result.reward.poseError;
-    m_status.lastReward = {result.reward.total, result.reward.pose, result.reward.velocity,
+    m_status.lastReward = {result.reward.total,       result.reward.pose, result.reward.velocity,
                            result.reward.endEffector, result.reward.root, result.reward.com};
     if (result.end != sim::EpisodeEnd::None) {
         ++m_status.finishedEpisodes;

@@ -29,7 +29,7 @@ struct SessionOptions {
     std::string policyPath;     // empty: weights/walk_actor.safetensors if present, else init
     DriveMode drive = DriveMode::Policy;
     unsigned long long seed = 1;
-    double startTime = -1;      // >= 0: every reset starts the clip here; < 0: random (RSI)
+    double startTime = -1;         // >= 0: every reset starts the clip here; < 0: random (RSI)
     sim::EnvSettings environment;  // rates, world scale, fall contacts, episode limit
     bool measureTime = false;      // fill SessionStatus::stageSeconds (a little overhead)
 };

@@ -32,7 +32,7 @@ struct EpisodeResult {
     long long steps = 0;
     double rewardSum = 0;
     double poseErrorSum = 0;
-    std::string error;   // set when the episode could not be run
+    std::string error;  // set when the episode could not be run
 };
 
 struct SkillJob {
@@ -71,7 +71,7 @@ EpisodeResult runEpisode(const SkillJob& job, const SkillsOptions& options, doub
     result.steps = status.controlSteps;
     result.rewardSum = status.rewardSum;
     result.poseErrorSum = status.poseErrorSum;
-    result.end = status.ends.fall     ? "fall"
+    result.end = status.ends.fall      ? "fall"
                  : status.ends.invalid ? "invalid"
                  : status.ends.clipEnd ? "clip end"
                                        : "time limit";
@@ -88,8 +88,9 @@ nlohmann::json loadReference(const std::string& deepMimicDir) {
     if (all.is_discarded() || !all.contains("results")) {
         return nullptr;
     }
-    return all["results"].value("skill_args", nlohmann::json::object()).value("06e5b37",
-                                                                              nlohmann::json());
+    return all["results"]
+        .value("skill_args", nlohmann::json::object())
+        .value("06e5b37", nlohmann::json());
 }
 
 }  // namespace
@@ -110,8 +111,7 @@ int runSkills(const SkillsOptions& options) {
         std::sort(skills.begin(), skills.end());
     }
     if (skills.empty()) {
-        std::fprintf(stderr, "charsim skills: no actors found in %s/policies/found\n",
-                     dir.c_str());
+        std::fprintf(stderr, "charsim skills: no actors found in %s/policies/found\n", dir.c_str());
         return 1;
     }
 
@@ -135,8 +135,7 @@ int runSkills(const SkillsOptions& options) {
         auto motion = character ? sim::loadMotion(probe.motionPath, *character)
                                 : sim::Result<sim::Motion>(sim::Error{character.error()});
         if (!motion) {
-            std::fprintf(stderr, "charsim skills: %s: %s\n", skill.c_str(),
-                         motion.error().c_str());
+            std::fprintf(stderr, "charsim skills: %s: %s\n", skill.c_str(), motion.error().c_str());
             return 1;
         }
         job.duration = motion->duration();
@@ -155,9 +154,9 @@ int runSkills(const SkillsOptions& options) {
     std::mutex printMutex;
     const bool showProgress = isatty(STDERR_FILENO) != 0;
     size_t finished = 0;
-    const int threadCount = options.threads > 0
-                                ? options.threads
-                                : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int threadCount =
+        options.threads > 0 ? options.threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     std::vector<std::thread> threads;
     for (int t = 0; t < threadCount; ++t) {
         threads.emplace_back([&]() {
@@ -181,9 +180,10 @@ int runSkills(const SkillsOptions& options) {
     }
 
     const nlohmann::json reference = loadReference(dir);
-    std::printf("DeepMimic's pretrained 2018 actors in charsim: %d start times per skill "
-                "(k * duration / %d), episodes up to %.0f s, each skill's own args\n",
-                options.startTimes, options.startTimes, options.seconds);
+    std::printf(
+        "DeepMimic's pretrained 2018 actors in charsim: %d start times per skill "
+        "(k * duration / %d), episodes up to %.0f s, each skill's own args\n",
+        options.startTimes, options.startTimes, options.seconds);
     std::printf("%-15s %6s %-5s | %8s %7s %7s %8s %9s | %14s %9s\n", "skill", "clip s", "loop",
                 "no-fall", "falls", "mean s", "r/step", "pose err", "core no-fall", "core r");
     nlohmann::json out = nlohmann::json::array();
@@ -208,16 +208,17 @@ int runSkills(const SkillsOptions& options) {
             rewards += e.rewardSum;
             poseErrors += e.poseErrorSum;
             steps += e.steps;
-            episodes.push_back({{"start_time", e.startTime}, {"seconds", e.seconds},
-                                {"end", e.end}, {"steps", e.steps},
+            episodes.push_back({{"start_time", e.startTime},
+                                {"seconds", e.seconds},
+                                {"end", e.end},
+                                {"steps", e.steps},
                                 {"mean_reward_per_step", e.steps ? e.rewardSum / e.steps : 0}});
         }
         const int n = static_cast<int>(job.episodes.size());
         const double rewardPerStep = steps ? rewards / static_cast<double>(steps) : 0;
         // Weighted RMS joint angle error per step, in degrees.
         const double poseErrorDegrees =
-            steps ? std::sqrt(poseErrors / static_cast<double>(steps)) * 180 / std::numbers::pi
-                  : 0;
+            steps ? std::sqrt(poseErrors / static_cast<double>(steps)) * 180 / std::numbers::pi : 0;
         const bool loops = job.episodes.empty() ? true : clipEnds == 0;
         std::string coreNoFall = "-", coreReward = "-";
         if (reference.is_object() && reference.contains(job.skill)) {
@@ -239,15 +240,20 @@ int runSkills(const SkillsOptions& options) {
         if (invalid > 0) {
             std::printf("%-15s   (%d invalid: a body velocity above 100)\n", "", invalid);
         }
-        out.push_back({{"skill", job.skill}, {"clip_seconds", job.duration},
-                       {"no_fall", noFall}, {"falls", falls}, {"invalid", invalid},
-                       {"clip_end", clipEnds}, {"mean_seconds", n ? seconds / n : 0},
+        out.push_back({{"skill", job.skill},
+                       {"clip_seconds", job.duration},
+                       {"no_fall", noFall},
+                       {"falls", falls},
+                       {"invalid", invalid},
+                       {"clip_end", clipEnds},
+                       {"mean_seconds", n ? seconds / n : 0},
                        {"mean_reward_per_step", rewardPerStep},
                        {"pose_error_rms_degrees", poseErrorDegrees},
                        {"episodes", episodes}});
     }
-    std::printf("no-fall: episodes that reached the limit or the end of a non-looping clip; "
-                "pose err: weighted RMS joint angle error per step; core: DeepMimic 06e5b37.\n");
+    std::printf(
+        "no-fall: episodes that reached the limit or the end of a non-looping clip; "
+        "pose err: weighted RMS joint angle error per step; core: DeepMimic 06e5b37.\n");
     if (!options.jsonPath.empty()) {
         const std::string temporary = options.jsonPath + ".tmp";
         std::ofstream file(temporary);

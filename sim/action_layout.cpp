@@ -33,7 +33,9 @@ int actionSize(const Character& character) {
     return size;
 }
 
-int stateSize(const Character& character) { return 2 + 13 * character.numJoints(); }
+int stateSize(const Character& character) {
+    return 2 + 13 * character.numJoints();
+}
 
 int actionOffset(const Character& character, int joint) {
     if (actionEntries(character.joints[joint].type) == 0) {

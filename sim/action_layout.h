@@ -12,8 +12,8 @@ namespace sim {
 // Normalization and soft bounds of the action vector (DeepMimic's BuildActionOffsetScale and
 // BuildActionBounds): normalized = (action + offset) * scale.
 struct ActionNormalization {
-    Eigen::VectorXd offset, scale;      // [actionSize]
-    Eigen::VectorXd boundMin, boundMax; // [actionSize], used only as a training penalty
+    Eigen::VectorXd offset, scale;       // [actionSize]
+    Eigen::VectorXd boundMin, boundMax;  // [actionSize], used only as a training penalty
 };
 
 int actionSize(const Character& character);

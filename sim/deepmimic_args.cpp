@@ -123,22 +123,27 @@ Status applyDeepMimicArgs(const DeepMimicArgs& args, EnvSettings& settings) {
     for (const auto& [key, value] : expected) {
         const std::string found = word(args, key);
         if (!found.empty() && found != value) {
-            return argsError(args, key, std::string("must be ") + value + " (the only kind "
-                                        "charsim simulates), found \"" + found + "\"");
+            return argsError(args, key,
+                             std::string("must be ") + value +
+                                 " (the only kind "
+                                 "charsim simulates), found \"" +
+                                 found + "\"");
         }
     }
     const std::string terrain = word(args, "terrain_file");
     if (!terrain.empty() && fs::path(terrain).filename() != "plane.txt") {
-        return argsError(args, "terrain_file", "names " + terrain + ": charsim has a flat "
-                                               "ground plane only (plane.txt)");
+        return argsError(args, "terrain_file",
+                         "names " + terrain +
+                             ": charsim has a flat "
+                             "ground plane only (plane.txt)");
     }
     auto softContact = readBool(args, "enable_char_soft_contact", false);
     auto rootRotFail = readBool(args, "enable_root_rot_fail", false);
     auto contactFall = readBool(args, "enable_char_contact_fall", true);
     auto syncPosition = readBool(args, "sync_char_root_pos", settings.syncRootPosition);
     auto syncRotation = readBool(args, "sync_char_root_rot", settings.syncRootRotation);
-    for (const auto* flag : {&softContact, &rootRotFail, &contactFall, &syncPosition,
-                             &syncRotation}) {
+    for (const auto* flag :
+         {&softContact, &rootRotFail, &contactFall, &syncPosition, &syncRotation}) {
         if (!flag->ok()) {
             return Error{flag->error()};
         }
@@ -158,8 +163,7 @@ Status applyDeepMimicArgs(const DeepMimicArgs& args, EnvSettings& settings) {
     // DeepMimic.py updates the world at 60 Hz, split into num_update_substeps scene updates,
     // each split into num_sim_substeps Bullet steps.
     auto updateSubsteps = readNumber(args, "num_update_substeps", settings.pdRate / 60.0);
-    auto simSubsteps = readNumber(args, "num_sim_substeps",
-                                  settings.physicsRate / settings.pdRate);
+    auto simSubsteps = readNumber(args, "num_sim_substeps", settings.physicsRate / settings.pdRate);
     auto scale = readNumber(args, "world_scale", settings.physics.worldScale);
     auto hold = readNumber(args, "hold_end_frame", settings.holdEndTime);
     for (const auto* number : {&updateSubsteps, &simSubsteps, &scale, &hold}) {
@@ -168,8 +172,9 @@ Status applyDeepMimicArgs(const DeepMimicArgs& args, EnvSettings& settings) {
         }
     }
     if (*updateSubsteps < 1 || *simSubsteps < 1 || !(*scale > 0)) {
-        return Error{args.sourcePath + ": num_update_substeps and num_sim_substeps must be at "
-                                       "least 1 and world_scale positive"};
+        return Error{args.sourcePath +
+                     ": num_update_substeps and num_sim_substeps must be at "
+                     "least 1 and world_scale positive"};
     }
     settings.pdRate = 60.0 * *updateSubsteps;
     settings.physicsRate = settings.pdRate * *simSubsteps;

@@ -64,8 +64,7 @@ Result<std::unique_ptr<ImitationEnv>> ImitationEnv::create(const Character& char
               << " joints, but " << character.sourcePath << " has " << character.numJoints();
     } else if (motion.framePoses.cols() != character.poseSize) {
         error << motion.sourcePath << ": frames hold " << motion.framePoses.cols()
-              << " pose entries, but " << character.sourcePath << " needs "
-              << character.poseSize;
+              << " pose entries, but " << character.sourcePath << " needs " << character.poseSize;
     } else if (!isWholeMultiple(settings.physicsRate / settings.pdRate)) {
         error << "physics rate " << settings.physicsRate << " Hz must be a whole multiple of the "
               << "PD rate " << settings.pdRate << " Hz";
@@ -222,8 +221,7 @@ EpisodeEnd ImitationEnv::checkEnd() const {
     if (hasFallen()) {
         return EpisodeEnd::Fall;
     }
-    if (m_motion.loop == LoopMode::None &&
-        m_time > m_motion.duration() + m_settings.holdEndTime) {
+    if (m_motion.loop == LoopMode::None && m_time > m_motion.duration() + m_settings.holdEndTime) {
         return EpisodeEnd::ClipEnd;
     }
     // DeepMimic ends an episode on the first update past the limit.

@@ -55,7 +55,7 @@ const char* toString(EpisodeEnd end);
 struct StepResult {
     RewardTerms reward;  // for the interval just simulated (0 after a fall)
     EpisodeEnd end = EpisodeEnd::None;
-    int updates = 0;     // PD updates simulated in this control step
+    int updates = 0;  // PD updates simulated in this control step
 };
 
 class ImitationEnv {
@@ -82,7 +82,7 @@ public:
     // Simulates one control step, or less if the episode ends first.
     StepResult step();
 
-    double time() const { return m_time; }                 // controller (clip) time [s]
+    double time() const { return m_time; }  // controller (clip) time [s]
     double episodeTime() const { return m_time - m_startTime; }
     double phase() const;
     const CharacterKinematics& simulated() const { return m_sim; }

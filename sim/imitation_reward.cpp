@@ -94,8 +94,8 @@ RewardTerms imitationReward(const Character& character, const Eigen::VectorXd& j
     const double rootAngle = rotationAngle(simRoot.conjugate() * refRoot);
     Eigen::Vector3d rootOffset = simulated.pose.head<3>() - reference.pose.head<3>();
     rootOffset.y() -= simulated.groundHeight - reference.groundHeight;
-    const double rootError = rootOffset.squaredNorm() +
-        0.1 * rootAngle * rootAngle +
+    const double rootError =
+        rootOffset.squaredNorm() + 0.1 * rootAngle * rootAngle +
         0.01 * (simulated.velocity.head<3>() - reference.velocity.head<3>()).squaredNorm() +
         0.001 * (simulated.velocity.segment<3>(3) - reference.velocity.segment<3>(3)).squaredNorm();
     const double comError = 0.1 * (simulated.comVelocity - reference.comVelocity).squaredNorm();

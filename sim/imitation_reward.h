@@ -39,8 +39,7 @@ struct RewardTerms {
 // Weights and scales of the reward (DeepMimic's 2018 code; not the paper's values).
 struct RewardWeights {
     double pose = 0.5, velocity = 0.05, endEffector = 0.15, root = 0.2, com = 0.1;
-    double poseScale = 2, velocityScale = 0.1, endEffectorScale = 10, rootScale = 5,
-           comScale = 10;
+    double poseScale = 2, velocityScale = 0.1, endEffectorScale = 10, rootScale = 5, comScale = 10;
 };
 
 // Per-joint weights DiffWeight / sum(DiffWeight).

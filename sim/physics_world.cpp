@@ -1,8 +1,8 @@
 #include "sim/physics_world.h"
 
+#include <BulletCollision/BroadphaseCollision/btDbvtBroadphase.h>
 #include <BulletCollision/CollisionDispatch/btCollisionDispatcher.h>
 #include <BulletCollision/CollisionDispatch/btDefaultCollisionConfiguration.h>
-#include <BulletCollision/BroadphaseCollision/btDbvtBroadphase.h>
 #include <BulletCollision/CollisionShapes/btBoxShape.h>
 #include <BulletCollision/CollisionShapes/btCapsuleShape.h>
 #include <BulletCollision/CollisionShapes/btSphereShape.h>
@@ -31,7 +31,9 @@ btQuaternion toBullet(const Eigen::Quaterniond& q) {
             static_cast<btScalar>(q.z()), static_cast<btScalar>(q.w())};
 }
 
-Eigen::Vector3d fromBullet(const btVector3& v) { return {v.x(), v.y(), v.z()}; }
+Eigen::Vector3d fromBullet(const btVector3& v) {
+    return {v.x(), v.y(), v.z()};
+}
 
 // Collision filter bit of a DeepMimic ColGroup: -1 all, 0 none, else 1 << group.
 int collisionBits(int group) {
@@ -123,8 +125,7 @@ void PhysicsWorld::buildMultiBody() {
                 break;
             case ShapeType::Capsule:
                 shape = std::make_unique<btCapsuleShape>(
-                    static_cast<btScalar>(half.x()),
-                    static_cast<btScalar>(def.param.y() * scale));
+                    static_cast<btScalar>(half.x()), static_cast<btScalar>(def.param.y() * scale));
                 break;
             case ShapeType::Box:
                 shape = std::make_unique<btBoxShape>(toBullet(half));

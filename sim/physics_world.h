@@ -17,10 +17,10 @@ struct PhysicsSettings {
     // Lengths inside Bullet are multiplied by this. 4 matches DeepMimic: Bullet's collision
     // margins and contact thresholds are absolute lengths, so the scale changes contacts.
     double worldScale = 4;
-    double gravity = 9.8;           // along -Y [m/s^2]
-    double friction = 0.9;          // on every link and on the ground (Bullet multiplies them)
-    double contactDistance = 0.001; // a manifold point this close counts as contact [m]
-    bool selfCollision = true;      // links collide with each other except parent and child
+    double gravity = 9.8;            // along -Y [m/s^2]
+    double friction = 0.9;           // on every link and on the ground (Bullet multiplies them)
+    double contactDistance = 0.001;  // a manifold point this close counts as contact [m]
+    bool selfCollision = true;       // links collide with each other except parent and child
 };
 
 class PhysicsWorld {

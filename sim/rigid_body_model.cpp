@@ -122,7 +122,8 @@ void RigidBodyModel::computeTransforms(const Eigen::Ref<const Eigen::VectorXd>& 
         }
         if (joint.type == JointType::Spherical) {
             local = Eigen::Quaterniond(pose[offset], pose[offset + 1], pose[offset + 2],
-                                       pose[offset + 3]).normalized();
+                                       pose[offset + 3])
+                        .normalized();
         } else if (joint.type == JointType::Revolute) {
             local = Eigen::AngleAxisd(pose[offset], Eigen::Vector3d::UnitZ());
         }
@@ -146,16 +147,15 @@ void RigidBodyModel::computeBiasForces() {
             // Root coordinates are world-frame rates, so the body-frame acceleration carries
             // -omega x v (see Featherstone 2.10) on top of the world's gravity acceleration.
             m_acceleration[j].head<3>().setZero();
-            m_acceleration[j].tail<3>() = x.rotation * Eigen::Vector3d(0, m_options.gravity, 0) -
-                                          angular.cross(linear);
+            m_acceleration[j].tail<3>() =
+                x.rotation * Eigen::Vector3d(0, m_options.gravity, 0) - angular.cross(linear);
             continue;
         }
         const int parent = joint.parent;
         const int size = m_character.dofSize[j];
         Vector6d jointVelocity = Vector6d::Zero();
         if (size > 0) {
-            jointVelocity =
-                m_motionSubspace[j].leftCols(size) * m_dofVelocity.segment(dof, size);
+            jointVelocity = m_motionSubspace[j].leftCols(size) * m_dofVelocity.segment(dof, size);
         }
         m_velocity[j] = x.applyMotion(m_velocity[parent]) + jointVelocity;
         m_acceleration[j] = x.applyMotion(m_acceleration[parent]) +
@@ -163,8 +163,8 @@ void RigidBodyModel::computeBiasForces() {
     }
     for (int j = 0; j < n; ++j) {
         const Vector6d momentum = m_bodyInertia[j] * m_velocity[j];
-        m_force[j] = m_bodyInertia[j] * m_acceleration[j] +
-                     spatial::crossForce(m_velocity[j], momentum);
+        m_force[j] =
+            m_bodyInertia[j] * m_acceleration[j] + spatial::crossForce(m_velocity[j], momentum);
     }
     // Backward pass: project body forces onto the joint axes and pass them to the parent.
     for (int j = n - 1; j >= 0; --j) {

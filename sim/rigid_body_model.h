@@ -57,7 +57,7 @@ private:
     RigidBodyModelOptions m_options;
 
     // Description, fixed at construction.
-    std::vector<Matrix6d> m_bodyInertia;      // spatial inertia of body j about joint j's origin
+    std::vector<Matrix6d> m_bodyInertia;  // spatial inertia of body j about joint j's origin
     std::vector<Eigen::Matrix<double, 6, 3>> m_motionSubspace;  // S_j, first dofSize columns used
 
     // Per-update scratch, sized at construction.

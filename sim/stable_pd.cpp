@@ -59,8 +59,7 @@ void StablePdController::setTargetPose(const Eigen::Ref<const Eigen::VectorXd>& 
 }
 
 void StablePdController::predictPose(const Eigen::Ref<const Eigen::VectorXd>& pose,
-                                     const Eigen::Ref<const Eigen::VectorXd>& velocity,
-                                     double dt) {
+                                     const Eigen::Ref<const Eigen::VectorXd>& velocity, double dt) {
     m_predictedPose = pose;
     for (int j = 0; j < m_character.numJoints(); ++j) {
         const int offset = m_character.paramOffset[j];
@@ -127,12 +126,12 @@ void StablePdController::computeTorques(const Eigen::Ref<const Eigen::VectorXd>&
     // (M + dt Kd) qdd = Kp e - Kd qd - C, then tau = Kp e - Kd (qd + dt qdd).
     m_system = m_model.massMatrix();
     m_system.diagonal() += dt * m_kd;
-    m_rhs = m_kp.cwiseProduct(m_poseError) - m_kd.cwiseProduct(m_dofVelocity) -
-            m_model.biasForces();
+    m_rhs =
+        m_kp.cwiseProduct(m_poseError) - m_kd.cwiseProduct(m_dofVelocity) - m_model.biasForces();
     m_solver.compute(m_system);
     m_acceleration = m_solver.solve(m_rhs);
-    m_dofTorque = m_kp.cwiseProduct(m_poseError) -
-                  m_kd.cwiseProduct(m_dofVelocity + dt * m_acceleration);
+    m_dofTorque =
+        m_kp.cwiseProduct(m_poseError) - m_kd.cwiseProduct(m_dofVelocity + dt * m_acceleration);
     m_model.dofsToVelocity(m_dofTorque, torques);
 }
 

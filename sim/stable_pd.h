@@ -4,8 +4,8 @@
 // law gives at the state one step ahead, with that step's accelerations solved through the
 // character's mass matrix and bias forces.
 
-#include <Eigen/Core>
 #include <Eigen/Cholesky>
+#include <Eigen/Core>
 
 #include "sim/character.h"
 #include "sim/controller_config.h"

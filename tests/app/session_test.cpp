@@ -42,58 +42,57 @@ std::string writeTemporary(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST_SUITE("app") {
-
-TEST_CASE("the default session runs the project's own humanoid and walk clip") {
-    app::SessionOptions options;
-    auto session = open(options);
-    CHECK(session->character().numJoints() == 15);
-    CHECK(session->options().motionPath.find("assets/motions/walk.json") != std::string::npos);
-    CHECK_FALSE(session->status().weightsDescription.empty());
-    for (int i = 0; i < 30; ++i) {
-        session->advanceControlStep();
+    TEST_CASE("the default session runs the project's own humanoid and walk clip") {
+        app::SessionOptions options;
+        auto session = open(options);
+        CHECK(session->character().numJoints() == 15);
+        CHECK(session->options().motionPath.find("assets/motions/walk.json") != std::string::npos);
+        CHECK_FALSE(session->status().weightsDescription.empty());
+        for (int i = 0; i < 30; ++i) {
+            session->advanceControlStep();
+        }
+        // 30 control steps are 1 s, less where an episode ended inside a step.
+        CHECK(session->status().simTime > 0.5);
+        CHECK(session->status().simTime <= 1.0 + 1e-9);
+        CHECK(session->status().controlSteps == 30);
+        CHECK(session->status().episodes >= 1);
     }
-    // 30 control steps are 1 s, less where an episode ended inside a step.
-    CHECK(session->status().simTime > 0.5);
-    CHECK(session->status().simTime <= 1.0 + 1e-9);
-    CHECK(session->status().controlSteps == 30);
-    CHECK(session->status().episodes >= 1);
-}
 
-TEST_CASE("two sessions with one seed give bitwise-identical states after 2 s") {
-    app::SessionOptions options;
-    options.drive = app::DriveMode::Reference;
-    options.seed = 7;  // random reset times drawn from the seed
-    auto first = open(options);
-    auto second = open(options);
-    options.seed = 8;
-    auto other = open(options);
-    const std::vector<double> a = positionsAfter(*first, 2.0);
-    const std::vector<double> b = positionsAfter(*second, 2.0);
-    const std::vector<double> c = positionsAfter(*other, 2.0);
-    REQUIRE(a.size() == b.size());
-    CHECK(std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0);
-    CHECK(a != c);  // another seed starts elsewhere, so the check can fail
-}
+    TEST_CASE("two sessions with one seed give bitwise-identical states after 2 s") {
+        app::SessionOptions options;
+        options.drive = app::DriveMode::Reference;
+        options.seed = 7;  // random reset times drawn from the seed
+        auto first = open(options);
+        auto second = open(options);
+        options.seed = 8;
+        auto other = open(options);
+        const std::vector<double> a = positionsAfter(*first, 2.0);
+        const std::vector<double> b = positionsAfter(*second, 2.0);
+        const std::vector<double> c = positionsAfter(*other, 2.0);
+        REQUIRE(a.size() == b.size());
+        CHECK(std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0);
+        CHECK(a != c);  // another seed starts elsewhere, so the check can fail
+    }
 
-TEST_CASE("a missing or malformed file is refused with a message naming it") {
-    app::SessionOptions options;
-    options.motionPath = "/nonexistent/walk.json";
-    auto missing = app::Session::create(options);
-    REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().find("/nonexistent/walk.json") != std::string::npos);
+    TEST_CASE("a missing or malformed file is refused with a message naming it") {
+        app::SessionOptions options;
+        options.motionPath = "/nonexistent/walk.json";
+        auto missing = app::Session::create(options);
+        REQUIRE_FALSE(missing.ok());
+        CHECK(missing.error().find("/nonexistent/walk.json") != std::string::npos);
 
-    options.motionPath = writeTemporary("charsim_bad_motion.json",
-                                        R"({"Loop": "wrap", "Frames": [[0.1, 1, 2]]})");
-    auto shortRow = app::Session::create(options);
-    REQUIRE_FALSE(shortRow.ok());
-    CHECK(shortRow.error().find("charsim_bad_motion.json") != std::string::npos);
-    CHECK(shortRow.error().find("Frames[0]") != std::string::npos);
+        options.motionPath = writeTemporary("charsim_bad_motion.json",
+                                            R"({"Loop": "wrap", "Frames": [[0.1, 1, 2]]})");
+        auto shortRow = app::Session::create(options);
+        REQUIRE_FALSE(shortRow.ok());
+        CHECK(shortRow.error().find("charsim_bad_motion.json") != std::string::npos);
+        CHECK(shortRow.error().find("Frames[0]") != std::string::npos);
 
-    options.motionPath.clear();
-    options.policyPath = writeTemporary("charsim_bad_policy.safetensors", "not a tensor file");
-    auto badPolicy = app::Session::create(options);
-    REQUIRE_FALSE(badPolicy.ok());
-    CHECK(badPolicy.error().find("charsim_bad_policy.safetensors") != std::string::npos);
-}
+        options.motionPath.clear();
+        options.policyPath = writeTemporary("charsim_bad_policy.safetensors", "not a tensor file");
+        auto badPolicy = app::Session::create(options);
+        REQUIRE_FALSE(badPolicy.ok());
+        CHECK(badPolicy.error().find("charsim_bad_policy.safetensors") != std::string::npos);
+    }
 
 }  // TEST_SUITE

@@ -14,6 +14,7 @@
 #include "app/inspect.h"
 #include "app/session.h"
 #include "app/skills.h"
+#include "app/train_command.h"
 #ifdef CHARSIM_HAVE_GUI
 #include "app/gui_app.h"
 #endif
@@ -213,12 +214,18 @@ int runCommandLine(int argc, char** argv) {
                                            "weights file holds");
     inspect->add_option("file", inspectPath, "the file")->required();
 
+    TrainOptions trainOptions;
+    CLI::App* train = addTrainCommand(cli, trainOptions);
+
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
         return cli.exit(error);
     }
 
+    if (train->parsed()) {
+        return runTrain(trainOptions);
+    }
     if (skills->parsed()) {
         return runSkills(skillsOptions);
     }

@@ -27,6 +27,15 @@ Eigen::MatrixXf gatherColumns(const Eigen::MatrixXf& source, const std::vector<i
     return out;
 }
 
+// Rewrites the first layer so the network computes the same function of the raw state under
+// the refitted normalizer: W' = W diag(std'/std), b' = b + W (mean' - mean) / std.
+void preserveFirstLayer(Mlp<float>& net, const Eigen::VectorXf& oldMean,
+                        const Eigen::VectorXf& oldStd, const RunningNormalizer& normalizer) {
+    auto w = net.weight(0);
+    net.bias(0) += w * (normalizer.mean() - oldMean).cwiseQuotient(oldStd);
+    w = w * normalizer.std().cwiseQuotient(oldStd).asDiagonal();
+}
+
 void shuffle(std::vector<int>& indices, TrainRandom& random) {
     for (size_t i = indices.size(); i > 1; --i) {
         std::swap(indices[i - 1], indices[random.below(i)]);
@@ -272,7 +281,12 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
     const int n = batch.size();
     const Eigen::Map<const Eigen::MatrixXf> raw(batch.states.data(), m_stateSize, n);
     if (!m_normalizer.frozen()) {
+        const Eigen::VectorXf oldMean = m_normalizer.mean(), oldStd = m_normalizer.std();
         m_normalizer.update(raw);
+        if (m_settings.preserveOutputsOnRefit) {
+            preserveFirstLayer(m_actor, oldMean, oldStd, m_normalizer);
+            preserveFirstLayer(m_critic, oldMean, oldStd, m_normalizer);
+        }
     }
     Eigen::VectorXf targets, advantages;
     computeTargets(batch, targets, advantages);

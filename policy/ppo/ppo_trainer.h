@@ -47,6 +47,10 @@ struct PpoSettings {
     double episodeAnnealSamples = 32e6;                        // lerp = (samples / this)^4
     double normalizerSamples = 1e6;  // state normalizer frozen after this many samples
     double stateStdFloor = 0.02;
+    // While the normalizer is fitting, rescale the first layers so that a refit does not change
+    // what the networks compute (DeepMimic does not; without it the first batches' old log
+    // densities stop matching the policy and most ratios clip).
+    bool preserveOutputsOnRefit = true;
     double valueMean = 10, valueStd = 10;  // critic output denormalization (val_norm)
     OptimizerSettings actorOptimizer{OptimizerKind::Momentum, 2.5e-6, 0.9};
     OptimizerSettings criticOptimizer{OptimizerKind::Momentum, 1e-2, 0.9};

@@ -1,0 +1,258 @@
+#include "app/train_command.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "app/session.h"
+#include "policy/weights.h"
+#include "sim/character.h"
+#include "sim/controller_config.h"
+#include "sim/motion.h"
+
+namespace app {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void onInterrupt(int) { g_interrupted = true; }
+
+constexpr const char* kCsvHeader =
+    "iteration,samples,wall_seconds,samples_per_second,mean_return,mean_episode_seconds,"
+    "episodes,falls,invalid,exploration_rate,episode_limit,actor_loss,critic_loss,"
+    "clip_fraction,dropped_updates,sample_seconds,update_seconds,actor_frozen";
+
+std::string csvRow(const policy::IterationStats& s, double wall, double rate) {
+    char row[512];
+    std::snprintf(row, sizeof(row),
+                  "%lld,%lld,%.3f,%.1f,%.5f,%.4f,%d,%d,%d,%.5f,%.4f,%.6g,%.6g,%.4f,%d,%.3f,%.3f,%d",
+                  s.iteration, s.samples, wall, rate, s.meanReturn, s.meanEpisodeSeconds,
+                  s.episodes, s.falls, s.invalidEpisodes, s.explorationRate, s.episodeLimit,
+                  s.actorLoss, s.criticLoss, s.clipFraction, s.droppedUpdates, s.sampleSeconds,
+                  s.updateSeconds, s.actorFrozen ? 1 : 0);
+    return row;
+}
+
+// Keeps the header and the rows of iterations up to `iteration` (a resumed run rewrites the
+// iterations after its checkpoint).
+void trimCsv(const std::string& path, long long iteration) {
+    std::ifstream in(path);
+    std::vector<std::string> kept;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (kept.empty() || std::atoll(line.c_str()) <= iteration) {
+            kept.push_back(line);
+        }
+    }
+    in.close();
+    std::ofstream out(path, std::ios::trunc);
+    for (const std::string& l : kept) {
+        out << l << "\n";
+    }
+}
+
+std::string clock(double seconds) {
+    const long long s = static_cast<long long>(seconds + 0.5);
+    char text[32];
+    std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+    return text;
+}
+
+bool done(const TrainOptions& options, const policy::PpoTrainer& trainer) {
+    return (options.iterations > 0 && trainer.iteration() >= options.iterations) ||
+           (options.samples > 0 && trainer.samples() >= options.samples);
+}
+
+// Fraction of the run still to do, from whichever limit was given.
+double remainingFraction(const TrainOptions& options, const policy::PpoTrainer& trainer,
+                         long long startIteration, long long startSamples) {
+    if (options.samples > 0) {
+        const double total = static_cast<double>(options.samples - startSamples);
+        return total > 0 ? static_cast<double>(options.samples - trainer.samples()) / total : 0;
+    }
+    const double total = static_cast<double>(options.iterations - startIteration);
+    return total > 0 ? static_cast<double>(options.iterations - trainer.iteration()) / total : 0;
+}
+
+sim::Status saveOutputs(const policy::PpoTrainer& trainer, const TrainOptions& options) {
+    sim::Status status = trainer.saveCheckpoint(options.outDir + "/checkpoint.safetensors");
+    if (!status) {
+        return status;
+    }
+    std::ostringstream description;
+    description << "PPO on " << std::filesystem::path(options.motionPath).filename().string()
+                << ", " << trainer.samples() << " samples, iteration " << trainer.iteration();
+    const std::string actorPath = options.outDir + "/actor.safetensors";
+    return policy::saveActorWeights(actorPath, trainer.actorWeights(description.str()));
+}
+
+}  // namespace
+
+CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
+    CLI::App* train = cli.add_subcommand("train", "learn a policy that imitates a motion clip "
+                                                  "(DeepMimic's PPO, headless)");
+    train->add_option("--motion", o.motionPath, "motion clip to imitate")->required();
+    train->add_option("--character", o.characterPath, "DeepMimic character file");
+    train->add_option("--gains", o.gainsPath, "DeepMimic controller (PD gains) file");
+    train->add_option("--out", o.outDir, "output folder (checkpoint, actor, log.csv)")->required();
+    auto* iterations = train->add_option("--iterations", o.iterations, "iterations in all")
+                           ->check(CLI::PositiveNumber);
+    train->add_option("--samples", o.samples, "or: samples in all")
+        ->check(CLI::PositiveNumber)
+        ->excludes(iterations);
+    train->add_option("--threads", o.ppo.threads, "sampling threads, one env each (0: every core)");
+    train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
+    train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
+    train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise");
+    train->add_option("--checkpoint-every", o.checkpointEvery, "iterations between checkpoints")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--batch", o.ppo.batchSamples, "samples per iteration")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--minibatch", o.ppo.minibatchSize, "samples per minibatch step")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--epochs", o.ppo.epochs, "passes over each batch")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--optimizer", o.optimizer, "momentum (DeepMimic) or adam")
+        ->check(CLI::IsMember({"momentum", "adam"}));
+    train->add_option("--actor-step", o.actorStep, "actor step size (default 2.5e-6 / 1e-4)");
+    train->add_option("--critic-step", o.criticStep, "critic step size (default 1e-2 / 1e-3)");
+    train->add_option("--hidden", o.ppo.actorHidden, "hidden layer sizes of both networks")
+        ->delimiter(',');
+    train->add_option("--freeze-actor", o.ppo.freezeActorIterations,
+                      "first iterations train only the critic (fine-tuning)");
+    train->add_option("--episode-begin", o.ppo.episodeSecondsBegin, "first episode limit [s]");
+    train->add_option("--episode-end", o.ppo.episodeSecondsEnd, "final episode limit [s]");
+    train->add_option("--episode-anneal", o.ppo.episodeAnnealSamples,
+                      "samples over which the episode limit anneals");
+    train->add_option("--explore-anneal", o.ppo.explorationAnnealSamples,
+                      "samples over which the exploration rate goes from 1 to 0.2");
+    train->add_option("--normalizer-samples", o.ppo.normalizerSamples,
+                      "samples the state normalizer is fitted on");
+    return train;
+}
+
+int runTrain(TrainOptions options) {
+    auto resolve = [](std::string& path, const char* fallback) {
+        if (path.empty()) {
+            path = defaultAssetPath(fallback);
+        }
+    };
+    resolve(options.characterPath, "assets/characters/humanoid.json");
+    resolve(options.gainsPath, "assets/characters/humanoid_ctrl.json");
+    if (options.iterations == 0 && options.samples == 0) {
+        options.iterations = 100;
+    }
+    policy::PpoSettings& ppo = options.ppo;
+    ppo.criticHidden = ppo.actorHidden;
+    const bool adam = options.optimizer == "adam";
+    ppo.actorOptimizer.kind = ppo.criticOptimizer.kind =
+        adam ? policy::OptimizerKind::Adam : policy::OptimizerKind::Momentum;
+    ppo.actorOptimizer.stepSize = options.actorStep > 0 ? options.actorStep : adam ? 1e-4 : 2.5e-6;
+    ppo.criticOptimizer.stepSize = options.criticStep > 0 ? options.criticStep : adam ? 1e-3 : 1e-2;
+
+    // Files, then the trainer.
+    auto character = sim::loadCharacter(options.characterPath);
+    if (!character) {
+        std::fprintf(stderr, "charsim train: %s\n", character.error().c_str());
+        return 1;
+    }
+    auto gains = sim::loadControllerConfig(options.gainsPath, *character);
+    auto motion = gains ? sim::loadMotion(options.motionPath, *character)
+                        : sim::Result<sim::Motion>(sim::Error{gains.error()});
+    if (!motion) {
+        std::fprintf(stderr, "charsim train: %s\n", motion.error().c_str());
+        return 1;
+    }
+    auto created = policy::PpoTrainer::create(*character, *gains, *motion, sim::EnvSettings{}, ppo);
+    if (!created) {
+        std::fprintf(stderr, "charsim train: %s\n", created.error().c_str());
+        return 1;
+    }
+    policy::PpoTrainer& trainer = **created;
+    std::filesystem::create_directories(options.outDir);
+    const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
+    const std::string csvPath = options.outDir + "/log.csv";
+    if (options.resume) {
+        sim::Status loaded = trainer.loadCheckpoint(checkpoint);
+        if (!loaded) {
+            std::fprintf(stderr, "charsim train: --resume: %s\n", loaded.error().c_str());
+            return 1;
+        }
+        trimCsv(csvPath, trainer.iteration());
+    } else if (!options.initPath.empty()) {
+        auto weights = policy::loadActorWeights(options.initPath);
+        sim::Status init = weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
+        if (!init) {
+            std::fprintf(stderr, "charsim train: --init: %s\n", init.error().c_str());
+            return 1;
+        }
+    }
+    if (!options.resume || !std::filesystem::exists(csvPath)) {
+        std::ofstream(csvPath, std::ios::trunc) << kCsvHeader << "\n";
+    }
+
+    std::printf("charsim train: %s on %s, %d threads, %s, %s iteration %lld\n",
+                options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
+                options.optimizer.c_str(), options.resume ? "resuming after" : "from",
+                trainer.iteration());
+    std::signal(SIGINT, onInterrupt);
+    const bool tty = isatty(fileno(stdout)) != 0;
+    const long long startIteration = trainer.iteration(), startSamples = trainer.samples();
+    const auto start = std::chrono::steady_clock::now();
+    policy::IterationStats last;
+    int status = 0;
+    while (!done(options, trainer) && !g_interrupted) {
+        auto stats = trainer.iterate();
+        if (!stats) {
+            std::fprintf(stderr, "\ncharsim train: %s\n", stats.error().c_str());
+            status = 2;
+            break;
+        }
+        last = *stats;
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double rate = static_cast<double>(trainer.samples() - startSamples) / wall;
+        std::ofstream(csvPath, std::ios::app) << csvRow(last, wall, rate) << "\n";
+        const double fraction = remainingFraction(options, trainer, startIteration, startSamples);
+        const double left = fraction < 1 ? wall * fraction / (1 - fraction) : 0;
+        std::printf("%siteration %lld  samples %lld  %.0f samples/s  return %.2f  episode %.2f s"
+                    "  left %s%s",
+                    tty ? "\r" : "", last.iteration, last.samples, rate, last.meanReturn,
+                    last.meanEpisodeSeconds, clock(left).c_str(), tty ? "   " : "\n");
+        std::fflush(stdout);
+        if (trainer.iteration() % options.checkpointEvery == 0) {
+            sim::Status saved = saveOutputs(trainer, options);
+            if (!saved) {
+                std::fprintf(stderr, "\ncharsim train: %s\n", saved.error().c_str());
+                return 1;
+            }
+        }
+    }
+    sim::Status saved = saveOutputs(trainer, options);
+    if (!saved) {
+        std::fprintf(stderr, "\ncharsim train: %s\n", saved.error().c_str());
+        return 1;
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = static_cast<double>(trainer.samples() - startSamples) / wall;
+    std::printf("%scharsim train: %s after iteration %lld, %lld samples (%.0f s, %.0f samples/s, "
+                "%.0f per thread)\n",
+                tty ? "\n" : "", g_interrupted ? "interrupted" : status ? "stopped" : "done",
+                trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
+    std::printf("  last iteration: mean return %.3f, mean episode %.3f s, %lld updates dropped\n",
+                last.meanReturn, last.meanEpisodeSeconds, trainer.droppedUpdates());
+    std::printf("  wrote %s/{actor.safetensors, checkpoint.safetensors, log.csv}\n",
+                options.outDir.c_str());
+    return status;
+}
+
+}  // namespace app

@@ -1,0 +1,32 @@
+#pragma once
+// `charsim train`: PPO on a motion clip, headless, with progress, a CSV log, checkpoints and
+// an actor file `charsim run --policy` loads. Resumes from the output folder's checkpoint.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "policy/ppo/ppo_trainer.h"
+
+namespace app {
+
+struct TrainOptions {
+    std::string characterPath, gainsPath, motionPath;  // empty: the project's assets
+    std::string outDir;                 // checkpoint.safetensors, actor.safetensors, log.csv
+    long long iterations = 0;           // stop after this many iterations in all (0: unset)
+    long long samples = 0;              // or once this many samples were collected (0: unset)
+    bool resume = false;                // continue from outDir/checkpoint.safetensors
+    std::string initPath;               // start the actor from these weights (fine-tuning)
+    int checkpointEvery = 10;           // iterations between checkpoints
+    std::string optimizer = "momentum"; // momentum or adam (both networks)
+    double actorStep = 0, criticStep = 0;  // 0: the optimizer's default
+    policy::PpoSettings ppo;
+};
+
+// Adds the `train` subcommand and its flags, filling `options` when parsed.
+CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& options);
+
+// Runs training; returns the process exit code.
+int runTrain(TrainOptions options);
+
+}  // namespace app

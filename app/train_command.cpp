@@ -23,7 +23,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-void onInterrupt(int) { g_interrupted = true; }
+void onInterrupt(int) {
+    g_interrupted = true;
+}
 
 constexpr const char* kCsvHeader =
     "iteration,samples,wall_seconds,samples_per_second,mean_return,mean_episode_seconds,"
@@ -97,8 +99,9 @@ sim::Status saveOutputs(const policy::PpoTrainer& trainer, const TrainOptions& o
 }  // namespace
 
 CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
-    CLI::App* train = cli.add_subcommand("train", "learn a policy that imitates a motion clip "
-                                                  "(DeepMimic's PPO, headless)");
+    CLI::App* train = cli.add_subcommand("train",
+                                         "learn a policy that imitates a motion clip "
+                                         "(DeepMimic's PPO, headless)");
     train->add_option("--motion", o.motionPath, "motion clip to imitate")->required();
     train->add_option("--character", o.characterPath, "DeepMimic character file");
     train->add_option("--gains", o.gainsPath, "DeepMimic controller (PD gains) file");
@@ -189,7 +192,8 @@ int runTrain(TrainOptions options) {
         trimCsv(csvPath, trainer.iteration());
     } else if (!options.initPath.empty()) {
         auto weights = policy::loadActorWeights(options.initPath);
-        sim::Status init = weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
+        sim::Status init =
+            weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
         if (!init) {
             std::fprintf(stderr, "charsim train: --init: %s\n", init.error().c_str());
             return 1;
@@ -223,10 +227,11 @@ int runTrain(TrainOptions options) {
         std::ofstream(csvPath, std::ios::app) << csvRow(last, wall, rate) << "\n";
         const double fraction = remainingFraction(options, trainer, startIteration, startSamples);
         const double left = fraction < 1 ? wall * fraction / (1 - fraction) : 0;
-        std::printf("%siteration %lld  samples %lld  %.0f samples/s  return %.2f  episode %.2f s"
-                    "  left %s%s",
-                    tty ? "\r" : "", last.iteration, last.samples, rate, last.meanReturn,
-                    last.meanEpisodeSeconds, clock(left).c_str(), tty ? "   " : "\n");
+        std::printf(
+            "%siteration %lld  samples %lld  %.0f samples/s  return %.2f  episode %.2f s"
+            "  left %s%s",
+            tty ? "\r" : "", last.iteration, last.samples, rate, last.meanReturn,
+            last.meanEpisodeSeconds, clock(left).c_str(), tty ? "   " : "\n");
         std::fflush(stdout);
         if (trainer.iteration() % options.checkpointEvery == 0) {
             sim::Status saved = saveOutputs(trainer, options);
@@ -244,10 +249,14 @@ int runTrain(TrainOptions options) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double rate = static_cast<double>(trainer.samples() - startSamples) / wall;
-    std::printf("%scharsim train: %s after iteration %lld, %lld samples (%.0f s, %.0f samples/s, "
-                "%.0f per thread)\n",
-                tty ? "\n" : "", g_interrupted ? "interrupted" : status ? "stopped" : "done",
-                trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
+    std::printf(
+        "%scharsim train: %s after iteration %lld, %lld samples (%.0f s, %.0f samples/s, "
+        "%.0f per thread)\n",
+        tty ? "\n" : "",
+        g_interrupted ? "interrupted"
+        : status      ? "stopped"
+                      : "done",
+        trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
     std::printf("  last iteration: mean return %.3f, mean episode %.3f s, %lld updates dropped\n",
                 last.meanReturn, last.meanEpisodeSeconds, trainer.droppedUpdates());
     std::printf("  wrote %s/{actor.safetensors, checkpoint.safetensors, log.csv}\n",

@@ -12,13 +12,13 @@ namespace app {
 
 struct TrainOptions {
     std::string characterPath, gainsPath, motionPath;  // empty: the project's assets
-    std::string outDir;                 // checkpoint.safetensors, actor.safetensors, log.csv
-    long long iterations = 0;           // stop after this many iterations in all (0: unset)
-    long long samples = 0;              // or once this many samples were collected (0: unset)
-    bool resume = false;                // continue from outDir/checkpoint.safetensors
-    std::string initPath;               // start the actor from these weights (fine-tuning)
-    int checkpointEvery = 10;           // iterations between checkpoints
-    std::string optimizer = "momentum"; // momentum or adam (both networks)
+    std::string outDir;                    // checkpoint.safetensors, actor.safetensors, log.csv
+    long long iterations = 0;              // stop after this many iterations in all (0: unset)
+    long long samples = 0;                 // or once this many samples were collected (0: unset)
+    bool resume = false;                   // continue from outDir/checkpoint.safetensors
+    std::string initPath;                  // start the actor from these weights (fine-tuning)
+    int checkpointEvery = 10;              // iterations between checkpoints
+    std::string optimizer = "momentum";    // momentum or adam (both networks)
     double actorStep = 0, criticStep = 0;  // 0: the optimizer's default
     policy::PpoSettings ppo;
 };

@@ -54,8 +54,8 @@ const typename Mlp<Scalar>::Matrix& Mlp<Scalar>::forward(const Eigen::Ref<const 
 }
 
 template <class Scalar>
-void Mlp<Scalar>::backward(const Eigen::Ref<const Matrix>& outputGradient,
-                           MlpCache<Scalar>& cache, Vector& gradient) const {
+void Mlp<Scalar>::backward(const Eigen::Ref<const Matrix>& outputGradient, MlpCache<Scalar>& cache,
+                           Vector& gradient) const {
     assert(gradient.size() == m_params.size());
     cache.delta = outputGradient;
     for (int l = numLayers() - 1; l >= 0; --l) {
@@ -89,8 +89,7 @@ void initializeMlp(Mlp<Scalar>& mlp, double outputScale, unsigned long long seed
     for (int l = 0; l < mlp.numLayers(); ++l) {
         const int in = mlp.sizes()[l], out = mlp.sizes()[l + 1];
         const bool last = l + 1 == mlp.numLayers();
-        const double limit =
-            last && outputScale > 0 ? outputScale : std::sqrt(6.0 / (in + out));
+        const double limit = last && outputScale > 0 ? outputScale : std::sqrt(6.0 / (in + out));
         auto w = mlp.weight(l);
         for (int c = 0; c < in; ++c) {
             for (int r = 0; r < out; ++r) {

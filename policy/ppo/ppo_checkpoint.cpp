@@ -116,7 +116,8 @@ sim::Status PpoTrainer::saveCheckpoint(const std::string& path) const {
         {"threads", std::to_string(m_threads)},
     };
     for (int i = 0; i < 4; ++i) {
-        meta["random_" + std::to_string(i)] = std::to_string(m_random.state()[static_cast<size_t>(i)]);
+        meta["random_" + std::to_string(i)] =
+            std::to_string(m_random.state()[static_cast<size_t>(i)]);
     }
     const std::string temporary = path + ".tmp";
     sim::Status written = writeSafetensors(temporary, tensors, meta);

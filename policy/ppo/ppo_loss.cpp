@@ -9,8 +9,8 @@ void lambdaReturns(const float* rewards, const float* values, int steps, double 
                    double discount, double lambda, float* returns) {
     double nextReturn = endValue, nextValue = endValue;
     for (int t = steps - 1; t >= 0; --t) {
-        const double r =
-            static_cast<double>(rewards[t]) + discount * ((1 - lambda) * nextValue + lambda * nextReturn);
+        const double r = static_cast<double>(rewards[t]) +
+                         discount * ((1 - lambda) * nextValue + lambda * nextReturn);
         returns[t] = static_cast<float>(r);
         nextReturn = r;
         nextValue = static_cast<double>(values[t]);
@@ -67,8 +67,8 @@ Scalar actorLoss(const Eigen::Matrix<Scalar, -1, -1>& mean,
         // Bound penalty: 0.5 * w * mean over samples of the summed squared violations.
         for (Eigen::Index j = 0; j < mean.rows(); ++j) {
             const Scalar m = mean(j, i);
-            const Scalar violation = std::min(m - boundMin[j], Scalar(0)) +
-                                     std::max(m - boundMax[j], Scalar(0));
+            const Scalar violation =
+                std::min(m - boundMin[j], Scalar(0)) + std::max(m - boundMax[j], Scalar(0));
             bound += Scalar(0.5) * w * violation * violation * invN;
             meanGradient(j, i) += w * violation * invN;
         }
@@ -94,10 +94,9 @@ Scalar criticLoss(const Eigen::Matrix<Scalar, -1, -1>& value,
 template float actorLoss(const Eigen::MatrixXf&, const Eigen::MatrixXf&, const Eigen::VectorXf&,
                          const Eigen::VectorXf&, const Eigen::VectorXf&, const Eigen::VectorXf&,
                          const ActorLossSettings&, Eigen::MatrixXf&, ActorLossStats*);
-template double actorLoss(const Eigen::MatrixXd&, const Eigen::MatrixXd&,
+template double actorLoss(const Eigen::MatrixXd&, const Eigen::MatrixXd&, const Eigen::VectorXd&,
                           const Eigen::VectorXd&, const Eigen::VectorXd&, const Eigen::VectorXd&,
-                          const Eigen::VectorXd&, const ActorLossSettings&, Eigen::MatrixXd&,
-                          ActorLossStats*);
+                          const ActorLossSettings&, Eigen::MatrixXd&, ActorLossStats*);
 template float criticLoss(const Eigen::MatrixXf&, const Eigen::MatrixXf&, Eigen::MatrixXf&);
 template double criticLoss(const Eigen::MatrixXd&, const Eigen::MatrixXd&, Eigen::MatrixXd&);
 

@@ -63,8 +63,12 @@ sim::Result<std::unique_ptr<PpoTrainer>> PpoTrainer::create(const sim::Character
 PpoTrainer::PpoTrainer(const sim::Character& character, const sim::ControllerConfig& gains,
                        const sim::Motion& motion, const sim::EnvSettings& environment,
                        const PpoSettings& settings)
-    : m_character(character), m_gains(gains), m_motion(motion), m_environment(environment),
-      m_settings(settings), m_random(streamSeed(settings.seed, 0xA11CE)) {
+    : m_character(character),
+      m_gains(gains),
+      m_motion(motion),
+      m_environment(environment),
+      m_settings(settings),
+      m_random(streamSeed(settings.seed, 0xA11CE)) {
     m_threads = settings.threads > 0 ? static_cast<unsigned>(settings.threads)
                                      : std::max(1u, std::thread::hardware_concurrency());
     // The trainer ends episodes at the annealed limit; the env's own limit stays above it.
@@ -89,15 +93,16 @@ PpoTrainer::PpoTrainer(const sim::Character& character, const sim::ControllerCon
     m_actorState = makeOptimizerState(settings.actorOptimizer, m_actor.numParams());
     m_criticState = makeOptimizerState(settings.criticOptimizer, m_critic.numParams());
 
-    m_normalizer = RunningNormalizer(m_stateSize, settings.normalizerSamples,
-                                     settings.stateStdFloor);
+    m_normalizer =
+        RunningNormalizer(m_stateSize, settings.normalizerSamples, settings.stateStdFloor);
     m_normalizer.fix(0, 0.5, 0.5);  // phase
 }
 
 double PpoTrainer::explorationRate() const {
     const double t =
         std::clamp(static_cast<double>(m_samples) / m_settings.explorationAnnealSamples, 0.0, 1.0);
-    return m_settings.explorationBegin + (m_settings.explorationEnd - m_settings.explorationBegin) * t;
+    return m_settings.explorationBegin +
+           (m_settings.explorationEnd - m_settings.explorationBegin) * t;
 }
 
 double PpoTrainer::episodeLimit() const {
@@ -121,10 +126,9 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
     const uint64_t iterationSeed = streamSeed(m_settings.seed, static_cast<uint64_t>(m_iteration));
     auto work = [&](unsigned w) {
         RolloutSettings rollout;
-        rollout.samples = m_settings.batchSamples / static_cast<int>(workers) +
-                          (static_cast<int>(w) < m_settings.batchSamples % static_cast<int>(workers)
-                               ? 1
-                               : 0);
+        rollout.samples =
+            m_settings.batchSamples / static_cast<int>(workers) +
+            (static_cast<int>(w) < m_settings.batchSamples % static_cast<int>(workers) ? 1 : 0);
         rollout.explorationRate = rate;
         rollout.actionStd = m_settings.actionStd;
         rollout.episodeSeconds = limit;
@@ -153,7 +157,8 @@ Eigen::MatrixXf PpoTrainer::criticValues(const Eigen::MatrixXf& normalizedStates
     constexpr Eigen::Index kChunk = 1024;
     for (Eigen::Index begin = 0; begin < normalizedStates.cols(); begin += kChunk) {
         const Eigen::Index n = std::min(kChunk, normalizedStates.cols() - begin);
-        values.middleCols(begin, n) = m_critic.forward(normalizedStates.middleCols(begin, n), cache);
+        values.middleCols(begin, n) =
+            m_critic.forward(normalizedStates.middleCols(begin, n), cache);
     }
     return (values.array() * static_cast<float>(m_settings.valueStd) +
             static_cast<float>(m_settings.valueMean))
@@ -174,7 +179,8 @@ void PpoTrainer::computeTargets(const RolloutBatch& batch, Eigen::VectorXf& targ
 
     Eigen::VectorXf returns(n);
     for (const RolloutBatch::Path& path : batch.paths) {
-        const double endValue = path.endState >= 0 ? static_cast<double>(endValues(0, path.endState)) : 0.0;
+        const double endValue =
+            path.endState >= 0 ? static_cast<double>(endValues(0, path.endState)) : 0.0;
         lambdaReturns(batch.rewards.data() + path.begin, values.data() + path.begin,
                       path.end - path.begin, endValue, m_settings.discount, m_settings.lambda,
                       returns.data() + path.begin);
@@ -319,8 +325,9 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
         shuffle(all, m_random);
         shuffle(explored, m_random);
         for (size_t s = 0; s < steps; ++s) {
-            std::vector<int> criticBatch(all.begin() + static_cast<long>(s * mb),
-                                         all.begin() + static_cast<long>(std::min(all.size(), (s + 1) * mb)));
+            std::vector<int> criticBatch(
+                all.begin() + static_cast<long>(s * mb),
+                all.begin() + static_cast<long>(std::min(all.size(), (s + 1) * mb)));
             criticLossSum += static_cast<double>(criticStep(states, targets, criticBatch));
             if (!stats.actorFrozen && !explored.empty()) {
                 std::vector<int> actorBatch;

@@ -30,16 +30,16 @@ namespace policy {
 struct PpoSettings {
     std::vector<int> actorHidden{1024, 512};
     std::vector<int> criticHidden{1024, 512};
-    int threads = 0;              // worker threads, one environment each (0: every core)
+    int threads = 0;  // worker threads, one environment each (0: every core)
     uint64_t seed = 1;
-    int batchSamples = 4096;      // samples per iteration, all workers together
+    int batchSamples = 4096;  // samples per iteration, all workers together
     int minibatchSize = 256;
     int epochs = 1;
     double discount = 0.95;
-    double lambda = 0.95;         // TD(lambda)
+    double lambda = 0.95;  // TD(lambda)
     double ratioClip = 0.2;
     double advantageClip = 4;
-    double actionStd = 0.05;      // exploration noise, normalized action units
+    double actionStd = 0.05;  // exploration noise, normalized action units
     double actionBoundWeight = 1;
     double explorationBegin = 1, explorationEnd = 0.2;
     double explorationAnnealSamples = 64e6;
@@ -56,21 +56,21 @@ struct PpoSettings {
     OptimizerSettings criticOptimizer{OptimizerKind::Momentum, 1e-2, 0.9};
     double actorWeightDecay = 5e-4;  // L2 on kernels
     double criticWeightDecay = 0;
-    int freezeActorIterations = 0;   // first iterations train only the critic (fine-tuning)
-    int maxConsecutiveDrops = 20;    // non-finite minibatch updates in a row before stopping
+    int freezeActorIterations = 0;  // first iterations train only the critic (fine-tuning)
+    int maxConsecutiveDrops = 20;   // non-finite minibatch updates in a row before stopping
 };
 
 // What one iteration did.
 struct IterationStats {
-    long long iteration = 0;     // iterations completed, this one included
-    long long samples = 0;       // samples collected so far
+    long long iteration = 0;  // iterations completed, this one included
+    long long samples = 0;    // samples collected so far
     int batchSamples = 0;
     int episodes = 0, falls = 0, invalidEpisodes = 0;  // episodes finished in this batch
-    double meanReturn = 0;       // undiscounted, finished episodes (all paths if none finished)
+    double meanReturn = 0;  // undiscounted, finished episodes (all paths if none finished)
     double meanEpisodeSeconds = 0;
     double explorationRate = 0, episodeLimit = 0;
     double actorLoss = 0, criticLoss = 0, clipFraction = 0;
-    int droppedUpdates = 0;      // minibatch updates dropped as non-finite in this iteration
+    int droppedUpdates = 0;  // minibatch updates dropped as non-finite in this iteration
     double sampleSeconds = 0, updateSeconds = 0;  // wall time [s]
     bool actorFrozen = false;
 };

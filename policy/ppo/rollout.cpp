@@ -141,8 +141,8 @@ void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
 }
 
 void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
-                   const RunningNormalizer& normalizer, int episodes, double seconds,
-                   uint64_t seed, EvaluationStats& stats) {
+                   const RunningNormalizer& normalizer, int episodes, double seconds, uint64_t seed,
+                   EvaluationStats& stats) {
     TrainRandom random(seed);
     ActorRunner runner(actor, normalizer);
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());

@@ -26,19 +26,19 @@ struct RolloutBatch {
     struct Path {
         int begin = 0, end = 0;  // sample range [begin, end)
         PathEnd ending = PathEnd::Cut;
-        int endState = -1;       // column of endStates for bootstrapped ends, else -1
+        int endState = -1;          // column of endStates for bootstrapped ends, else -1
         double episodeReturn = 0;   // undiscounted sum of rewards
         double episodeSeconds = 0;  // simulated length [s]
     };
     int stateSize = 0, actionSize = 0;
-    std::vector<float> states;          // [stateSize * n] raw states
-    std::vector<float> actions;         // [actionSize * n] normalized actions taken
-    std::vector<float> logDensity;      // [n] log density of the action under the sampler
-    std::vector<float> rewards;         // [n]
-    std::vector<char> explored;         // [n] 1 when noise was added
-    std::vector<float> endStates;       // [stateSize * m] states after bootstrapped ends
+    std::vector<float> states;      // [stateSize * n] raw states
+    std::vector<float> actions;     // [actionSize * n] normalized actions taken
+    std::vector<float> logDensity;  // [n] log density of the action under the sampler
+    std::vector<float> rewards;     // [n]
+    std::vector<char> explored;     // [n] 1 when noise was added
+    std::vector<float> endStates;   // [stateSize * m] states after bootstrapped ends
     std::vector<Path> paths;
-    int invalidEpisodes = 0;            // discarded (velocity blow-up or non-finite state)
+    int invalidEpisodes = 0;  // discarded (velocity blow-up or non-finite state)
 
     int size() const { return static_cast<int>(rewards.size()); }
     // Appends another batch's samples and paths (indices shifted).
@@ -46,11 +46,11 @@ struct RolloutBatch {
 };
 
 struct RolloutSettings {
-    int samples = 0;               // control steps to record
-    double explorationRate = 1;    // probability that an action is exploratory
-    double actionStd = 0.05;       // noise std in normalized units
-    double episodeSeconds = 20;    // episode time limit of this iteration [s]
-    uint64_t seed = 1;             // stream of reset times and noise
+    int samples = 0;             // control steps to record
+    double explorationRate = 1;  // probability that an action is exploratory
+    double actionStd = 0.05;     // noise std in normalized units
+    double episodeSeconds = 20;  // episode time limit of this iteration [s]
+    uint64_t seed = 1;           // stream of reset times and noise
 };
 
 // Runs `env` with the actor (input normalized by `normalizer`, output in normalized action
@@ -69,7 +69,7 @@ struct EvaluationStats {
 // Runs test episodes with the mean action, each from a reset time drawn from `seed`'s stream,
 // up to `seconds` each; adds them to `stats` (means over all episodes added).
 void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
-                   const RunningNormalizer& normalizer, int episodes, double seconds,
-                   uint64_t seed, EvaluationStats& stats);
+                   const RunningNormalizer& normalizer, int episodes, double seconds, uint64_t seed,
+                   EvaluationStats& stats);
 
 }  // namespace policy

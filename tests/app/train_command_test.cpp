@@ -40,33 +40,32 @@ app::TrainOptions tinyRun(const std::string& out, long long iterations) {
 }  // namespace
 
 TEST_SUITE("app") {
+    TEST_CASE("charsim train writes actor, checkpoint and log, and --resume continues them") {
+        const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_command";
+        std::filesystem::remove_all(out);
+        REQUIRE(app::runTrain(tinyRun(out, 2)) == 0);
+        CHECK(std::filesystem::exists(out + "/checkpoint.safetensors"));
+        CHECK(csvRows(out + "/log.csv") == 2);
+        auto weights = policy::loadActorWeights(out + "/actor.safetensors");
+        REQUIRE(weights.ok());
+        CHECK(weights->layers.size() == 2);
+        CHECK(weights->description.find("iteration 2") != std::string::npos);
 
-TEST_CASE("charsim train writes actor, checkpoint and log, and --resume continues them") {
-    const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_command";
-    std::filesystem::remove_all(out);
-    REQUIRE(app::runTrain(tinyRun(out, 2)) == 0);
-    CHECK(std::filesystem::exists(out + "/checkpoint.safetensors"));
-    CHECK(csvRows(out + "/log.csv") == 2);
-    auto weights = policy::loadActorWeights(out + "/actor.safetensors");
-    REQUIRE(weights.ok());
-    CHECK(weights->layers.size() == 2);
-    CHECK(weights->description.find("iteration 2") != std::string::npos);
+        app::TrainOptions resumed = tinyRun(out, 3);
+        resumed.resume = true;
+        REQUIRE(app::runTrain(resumed) == 0);
+        CHECK(csvRows(out + "/log.csv") == 3);
+        auto after = policy::loadActorWeights(out + "/actor.safetensors");
+        REQUIRE(after.ok());
+        CHECK(after->description.find("iteration 3") != std::string::npos);
+    }
 
-    app::TrainOptions resumed = tinyRun(out, 3);
-    resumed.resume = true;
-    REQUIRE(app::runTrain(resumed) == 0);
-    CHECK(csvRows(out + "/log.csv") == 3);
-    auto after = policy::loadActorWeights(out + "/actor.safetensors");
-    REQUIRE(after.ok());
-    CHECK(after->description.find("iteration 3") != std::string::npos);
-}
-
-TEST_CASE("charsim train --resume without a checkpoint fails with the path named") {
-    const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_missing";
-    std::filesystem::remove_all(out);
-    app::TrainOptions o = tinyRun(out, 1);
-    o.resume = true;
-    CHECK(app::runTrain(o) == 1);
-}
+    TEST_CASE("charsim train --resume without a checkpoint fails with the path named") {
+        const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_missing";
+        std::filesystem::remove_all(out);
+        app::TrainOptions o = tinyRun(out, 1);
+        o.resume = true;
+        CHECK(app::runTrain(o) == 1);
+    }
 
 }  // TEST_SUITE

@@ -56,118 +56,118 @@ std::string scratchPath(const std::string& name) {
 }  // namespace
 
 TEST_SUITE("policy") {
+    TEST_CASE("PPO resume from a checkpoint computes the next iteration bit for bit") {
+        const test::StandingTask task;
+        for (auto kind : {policy::OptimizerKind::Momentum, policy::OptimizerKind::Adam}) {
+            policy::PpoSettings settings = smallSettings(1);
+            settings.actorOptimizer.kind = kind;
+            settings.criticOptimizer.kind = kind;
+            const std::string path = scratchPath(std::string("resume_") + toString(kind));
 
-TEST_CASE("PPO resume from a checkpoint computes the next iteration bit for bit") {
-    const test::StandingTask task;
-    for (auto kind : {policy::OptimizerKind::Momentum, policy::OptimizerKind::Adam}) {
-        policy::PpoSettings settings = smallSettings(1);
-        settings.actorOptimizer.kind = kind;
-        settings.criticOptimizer.kind = kind;
-        const std::string path = scratchPath(std::string("resume_") + toString(kind));
+            auto uninterrupted = makeTrainer(task, settings);
+            REQUIRE(uninterrupted->iterate().ok());
+            REQUIRE(uninterrupted->iterate().ok());
+            REQUIRE(uninterrupted->saveCheckpoint(path).ok());
+            CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+            auto expected = uninterrupted->iterate();
+            REQUIRE(expected.ok());
 
-        auto uninterrupted = makeTrainer(task, settings);
-        REQUIRE(uninterrupted->iterate().ok());
-        REQUIRE(uninterrupted->iterate().ok());
-        REQUIRE(uninterrupted->saveCheckpoint(path).ok());
-        CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
-        auto expected = uninterrupted->iterate();
-        REQUIRE(expected.ok());
-
-        auto resumed = makeTrainer(task, settings);
-        const sim::Status loaded = resumed->loadCheckpoint(path);
-        REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error()));
-        CHECK(resumed->iteration() == 2);
-        auto actual = resumed->iterate();
-        REQUIRE(actual.ok());
-        CHECK(actual->samples == expected->samples);
-        CHECK(actual->meanReturn == expected->meanReturn);
-        CHECK(sameBits(resumed->actor().params(), uninterrupted->actor().params()));
-        CHECK(sameBits(resumed->critic().params(), uninterrupted->critic().params()));
-        CHECK(sameBits(resumed->stateNormalizer().mean(), uninterrupted->stateNormalizer().mean()));
-    }
-}
-
-TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes named") {
-    const test::StandingTask task;
-    auto trainer = makeTrainer(task, smallSettings(1));
-    const std::string path = scratchPath("sizes");
-    REQUIRE(trainer->saveCheckpoint(path).ok());
-    policy::PpoSettings other = smallSettings(1);
-    other.actorHidden = {16};
-    auto wrong = makeTrainer(task, other);
-    const sim::Status loaded = wrong->loadCheckpoint(path);
-    REQUIRE_FALSE(loaded.ok());
-    CHECK(loaded.error().find("32,32") != std::string::npos);
-    CHECK(loaded.error().find("16") != std::string::npos);
-}
-
-TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 threads too") {
-    const test::StandingTask task;
-    for (int threads : {1, 2}) {
-        auto a = makeTrainer(task, smallSettings(threads));
-        auto b = makeTrainer(task, smallSettings(threads));
-        for (int i = 0; i < 2; ++i) {
-            REQUIRE(a->iterate().ok());
-            REQUIRE(b->iterate().ok());
-        }
-        CHECK(sameBits(a->actor().params(), b->actor().params()));
-        CHECK(sameBits(a->critic().params(), b->critic().params()));
-    }
-}
-
-TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when it persists") {
-    const test::StandingTask task;
-    auto trainer = makeTrainer(task, smallSettings(1));
-    REQUIRE(trainer->iterate().ok());
-
-    // Every third actor gradient poisoned: those updates are dropped and counted.
-    int calls = 0;
-    trainer->gradientHook = [&](bool actor, Eigen::VectorXf& gradient) {
-        if (actor && ++calls % 3 == 0) {
-            gradient[0] = std::nanf("");
-        }
-    };
-    auto stats = trainer->iterate();
-    REQUIRE(stats.ok());
-    CHECK(stats->droppedUpdates == calls / 3);
-    CHECK(trainer->droppedUpdates() == calls / 3);
-    CHECK(trainer->actor().params().allFinite());
-
-    // Every gradient poisoned: the run stops with a message, the weights unchanged.
-    const Eigen::VectorXf actorBefore = trainer->actor().params();
-    const Eigen::VectorXf criticBefore = trainer->critic().params();
-    trainer->gradientHook = [](bool, Eigen::VectorXf& gradient) {
-        gradient[1] = std::numeric_limits<float>::infinity();
-    };
-    policy::PpoSettings settings = trainer->settings();
-    bool stopped = false;
-    for (int i = 0; i < 10 && !stopped; ++i) {
-        auto result = trainer->iterate();
-        if (!result.ok()) {
-            stopped = true;
-            CHECK(result.error().find("non-finite") != std::string::npos);
-            CHECK(result.error().find("last good weights") != std::string::npos);
+            auto resumed = makeTrainer(task, settings);
+            const sim::Status loaded = resumed->loadCheckpoint(path);
+            REQUIRE_MESSAGE(loaded.ok(), (loaded.ok() ? "" : loaded.error()));
+            CHECK(resumed->iteration() == 2);
+            auto actual = resumed->iterate();
+            REQUIRE(actual.ok());
+            CHECK(actual->samples == expected->samples);
+            CHECK(actual->meanReturn == expected->meanReturn);
+            CHECK(sameBits(resumed->actor().params(), uninterrupted->actor().params()));
+            CHECK(sameBits(resumed->critic().params(), uninterrupted->critic().params()));
+            CHECK(sameBits(resumed->stateNormalizer().mean(),
+                           uninterrupted->stateNormalizer().mean()));
         }
     }
-    CHECK(stopped);
-    CHECK(sameBits(trainer->actor().params(), actorBefore));
-    CHECK(sameBits(trainer->critic().params(), criticBefore));
-    CHECK(settings.maxConsecutiveDrops > 0);
-}
 
-TEST_CASE("PPO exported actor runs in policy::Actor like the trainer's network") {
-    const test::StandingTask task;
-    auto trainer = makeTrainer(task, smallSettings(1));
-    REQUIRE(trainer->iterate().ok());
-    const std::string path = scratchPath("actor.safetensors");
-    REQUIRE(policy::saveActorWeights(path, trainer->actorWeights("test")).ok());
-    auto weights = policy::loadActorWeights(path);
-    REQUIRE(weights.ok());
-    policy::Actor actor(std::move(weights).value());
+    TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes named") {
+        const test::StandingTask task;
+        auto trainer = makeTrainer(task, smallSettings(1));
+        const std::string path = scratchPath("sizes");
+        REQUIRE(trainer->saveCheckpoint(path).ok());
+        policy::PpoSettings other = smallSettings(1);
+        other.actorHidden = {16};
+        auto wrong = makeTrainer(task, other);
+        const sim::Status loaded = wrong->loadCheckpoint(path);
+        REQUIRE_FALSE(loaded.ok());
+        CHECK(loaded.error().find("32,32") != std::string::npos);
+        CHECK(loaded.error().find("16") != std::string::npos);
+    }
 
-    auto again = makeTrainer(task, smallSettings(1));
-    REQUIRE(again->initActor(actor.weights()).ok());
-    CHECK(sameBits(again->actor().params(), trainer->actor().params()));
-}
+    TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 threads too") {
+        const test::StandingTask task;
+        for (int threads : {1, 2}) {
+            auto a = makeTrainer(task, smallSettings(threads));
+            auto b = makeTrainer(task, smallSettings(threads));
+            for (int i = 0; i < 2; ++i) {
+                REQUIRE(a->iterate().ok());
+                REQUIRE(b->iterate().ok());
+            }
+            CHECK(sameBits(a->actor().params(), b->actor().params()));
+            CHECK(sameBits(a->critic().params(), b->critic().params()));
+        }
+    }
+
+    TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when it persists") {
+        const test::StandingTask task;
+        auto trainer = makeTrainer(task, smallSettings(1));
+        REQUIRE(trainer->iterate().ok());
+
+        // Every third actor gradient poisoned: those updates are dropped and counted.
+        int calls = 0;
+        trainer->gradientHook = [&](bool actor, Eigen::VectorXf& gradient) {
+            if (actor && ++calls % 3 == 0) {
+                gradient[0] = std::nanf("");
+            }
+        };
+        auto stats = trainer->iterate();
+        REQUIRE(stats.ok());
+        CHECK(stats->droppedUpdates == calls / 3);
+        CHECK(trainer->droppedUpdates() == calls / 3);
+        CHECK(trainer->actor().params().allFinite());
+
+        // Every gradient poisoned: the run stops with a message, the weights unchanged.
+        const Eigen::VectorXf actorBefore = trainer->actor().params();
+        const Eigen::VectorXf criticBefore = trainer->critic().params();
+        trainer->gradientHook = [](bool, Eigen::VectorXf& gradient) {
+            gradient[1] = std::numeric_limits<float>::infinity();
+        };
+        policy::PpoSettings settings = trainer->settings();
+        bool stopped = false;
+        for (int i = 0; i < 10 && !stopped; ++i) {
+            auto result = trainer->iterate();
+            if (!result.ok()) {
+                stopped = true;
+                CHECK(result.error().find("non-finite") != std::string::npos);
+                CHECK(result.error().find("last good weights") != std::string::npos);
+            }
+        }
+        CHECK(stopped);
+        CHECK(sameBits(trainer->actor().params(), actorBefore));
+        CHECK(sameBits(trainer->critic().params(), criticBefore));
+        CHECK(settings.maxConsecutiveDrops > 0);
+    }
+
+    TEST_CASE("PPO exported actor runs in policy::Actor like the trainer's network") {
+        const test::StandingTask task;
+        auto trainer = makeTrainer(task, smallSettings(1));
+        REQUIRE(trainer->iterate().ok());
+        const std::string path = scratchPath("actor.safetensors");
+        REQUIRE(policy::saveActorWeights(path, trainer->actorWeights("test")).ok());
+        auto weights = policy::loadActorWeights(path);
+        REQUIRE(weights.ok());
+        policy::Actor actor(std::move(weights).value());
+
+        auto again = makeTrainer(task, smallSettings(1));
+        REQUIRE(again->initActor(actor.weights()).ok());
+        CHECK(sameBits(again->actor().params(), trainer->actor().params()));
+    }
 
 }  // TEST_SUITE

@@ -94,30 +94,9 @@ void Actor::actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
     actions.colwise() += w.actionMean;
 }
 
-InitRandom::InitRandom(uint64_t seed) {
-    // splitmix64 (Steele, Lea, Flood 2014) fills the xoshiro state.
-    for (uint64_t& s : m_s) {
-        seed += 0x9e3779b97f4a7c15ull;
-        uint64_t z = seed;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        s = z ^ (z >> 31);
-    }
-}
+InitRandom::InitRandom(uint64_t seed) : m_random(seed) {}
 
-uint64_t InitRandom::next() {
-    // xoshiro256** (Blackman and Vigna 2018).
-    const auto rotl = [](uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
-    const uint64_t result = rotl(m_s[1] * 5, 7) * 9;
-    const uint64_t t = m_s[1] << 17;
-    m_s[2] ^= m_s[0];
-    m_s[3] ^= m_s[1];
-    m_s[1] ^= m_s[2];
-    m_s[0] ^= m_s[3];
-    m_s[2] ^= t;
-    m_s[3] = rotl(m_s[3], 45);
-    return result;
-}
+uint64_t InitRandom::next() { return m_random.next(); }
 
 float InitRandom::uniform(float lo, float hi) {
     const float u = static_cast<float>(next() >> 40) * 0x1.0p-24f;

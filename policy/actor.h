@@ -3,6 +3,8 @@
 
 #include <Eigen/Core>
 
+#include "policy/random.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -77,7 +79,7 @@ public:
     float uniform(float lo, float hi);
 
 private:
-    uint64_t m_s[4];
+    Random m_random;
 };
 
 }  // namespace policy

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-#include "policy/ppo/train_random.h"
+#include "policy/random.h"
 
 namespace policy {
 
@@ -84,7 +84,7 @@ void Mlp<Scalar>::addWeightDecay(Scalar decay, Scalar& loss, Vector& gradient) c
 
 template <class Scalar>
 void initializeMlp(Mlp<Scalar>& mlp, double outputScale, unsigned long long seed) {
-    TrainRandom random(seed);
+    Random random(seed);
     mlp.params().setZero();
     for (int l = 0; l < mlp.numLayers(); ++l) {
         const int in = mlp.sizes()[l], out = mlp.sizes()[l + 1];

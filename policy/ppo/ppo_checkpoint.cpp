@@ -184,7 +184,7 @@ sim::Status PpoTrainer::loadCheckpoint(const std::string& path) {
         m_samples = std::stoll(meta("samples"));
         m_droppedUpdates = std::stoll(meta("dropped_updates"));
         m_consecutiveDrops = std::stoll(meta("consecutive_drops"));
-        TrainRandom::State state;
+        Random::State state;
         for (int i = 0; i < 4; ++i) {
             state[static_cast<size_t>(i)] = std::stoull(meta("random_" + std::to_string(i)));
         }

@@ -36,7 +36,7 @@ void preserveFirstLayer(Mlp<float>& net, const Eigen::VectorXf& oldMean,
     w = w * normalizer.std().cwiseQuotient(oldStd).asDiagonal();
 }
 
-void shuffle(std::vector<int>& indices, TrainRandom& random) {
+void shuffle(std::vector<int>& indices, Random& random) {
     for (size_t i = indices.size(); i > 1; --i) {
         std::swap(indices[i - 1], indices[random.below(i)]);
     }

@@ -17,7 +17,7 @@
 #include "policy/ppo/optimizer.h"
 #include "policy/ppo/rollout.h"
 #include "policy/ppo/running_normalizer.h"
-#include "policy/ppo/train_random.h"
+#include "policy/random.h"
 #include "sim/character.h"
 #include "sim/controller_config.h"
 #include "sim/imitation_env.h"
@@ -146,7 +146,7 @@ private:
     Mlp<float> m_actor, m_critic;
     RunningNormalizer m_normalizer;
     OptimizerState m_actorState, m_criticState;
-    TrainRandom m_random;  // minibatch shuffles
+    Random m_random;  // minibatch shuffles
     long long m_iteration = 0, m_samples = 0;
     long long m_droppedUpdates = 0, m_consecutiveDrops = 0, m_iterationDrops = 0;
 };

@@ -1,7 +1,7 @@
 #include "policy/ppo/rollout.h"
 
 #include "policy/ppo/ppo_loss.h"
-#include "policy/ppo/train_random.h"
+#include "policy/random.h"
 
 namespace policy {
 
@@ -64,7 +64,7 @@ void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
     const int stateSize = env.stateSize(), actionSize = env.actionSize();
     out.stateSize = stateSize;
     out.actionSize = actionSize;
-    TrainRandom random(settings.seed);
+    Random random(settings.seed);
     ActorRunner runner(actor, normalizer);
     Eigen::VectorXd state(stateSize), rawAction(actionSize);
     Eigen::VectorXf action(actionSize);
@@ -143,7 +143,7 @@ void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
 void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
                    const RunningNormalizer& normalizer, int episodes, double seconds, uint64_t seed,
                    EvaluationStats& stats) {
-    TrainRandom random(seed);
+    Random random(seed);
     ActorRunner runner(actor, normalizer);
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());
     Eigen::VectorXf action(env.actionSize());

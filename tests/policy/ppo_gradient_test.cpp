@@ -11,13 +11,13 @@
 #include "policy/ppo/optimizer.h"
 #include "policy/ppo/ppo_loss.h"
 #include "policy/ppo/running_normalizer.h"
-#include "policy/ppo/train_random.h"
+#include "policy/random.h"
 
 namespace {
 
 using Mlpd = policy::Mlp<double>;
 
-Eigen::MatrixXd randomMatrix(int rows, int cols, policy::TrainRandom& random, double scale) {
+Eigen::MatrixXd randomMatrix(int rows, int cols, policy::Random& random, double scale) {
     Eigen::MatrixXd m(rows, cols);
     for (int c = 0; c < cols; ++c) {
         for (int r = 0; r < rows; ++r) {
@@ -54,7 +54,7 @@ double maxRelativeError(Mlpd& mlp, const Loss& loss, const Eigen::VectorXd& anal
 
 TEST_SUITE("policy") {
     TEST_CASE("PPO actor loss gradient through the MLP matches finite differences") {
-        policy::TrainRandom random(7);
+        policy::Random random(7);
         Mlpd mlp({5, 8, 6, 3});
         policy::initializeMlp(mlp, 0.5, 3);
         for (int i = 0; i < mlp.numParams(); ++i) {
@@ -106,7 +106,7 @@ TEST_SUITE("policy") {
     }
 
     TEST_CASE("critic regression gradient through the MLP matches finite differences") {
-        policy::TrainRandom random(11);
+        policy::Random random(11);
         Mlpd mlp({6, 10, 7, 1});
         policy::initializeMlp(mlp, 0, 5);
         for (int i = 0; i < mlp.numParams(); ++i) {

@@ -1,5 +1,5 @@
 #pragma once
-// The trainer's random numbers: xoshiro256** seeded by splitmix64, with uniform and Gaussian
+// The project's random numbers: xoshiro256** (Blackman and Vigna 2018) seeded by splitmix64, with uniform and Gaussian
 // draws computed here (not by <random>'s distributions, whose algorithms differ between
 // standard libraries), so a seed gives the same run on every platform. The state is exposed
 // for checkpoints.
@@ -25,11 +25,12 @@ inline uint64_t streamSeed(uint64_t seed, uint64_t index) {
     return splitMix64(x);
 }
 
-class TrainRandom {
+// The generator behind network initialization, training and sampling.
+class Random {
 public:
     using State = std::array<uint64_t, 4>;
 
-    explicit TrainRandom(uint64_t seed = 1) {
+    explicit Random(uint64_t seed = 1) {
         for (uint64_t& s : m_s) {
             s = splitMix64(seed);
         }

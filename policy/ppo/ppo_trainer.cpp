@@ -13,6 +13,25 @@ namespace policy {
 
 namespace {
 
+// Worker w's share when `total` items are split as evenly as possible over `workers`.
+int shareOf(int total, unsigned workers, unsigned w) {
+    const int n = static_cast<int>(workers);
+    return total / n + (static_cast<int>(w) < total % n ? 1 : 0);
+}
+
+// Runs work(0) on this thread and work(1..workers-1) on their own threads, then joins them.
+template <class Work>
+void runOnWorkers(unsigned workers, const Work& work) {
+    std::vector<std::thread> pool;
+    for (unsigned w = 1; w < workers; ++w) {
+        pool.emplace_back(work, w);
+    }
+    work(0);
+    for (std::thread& t : pool) {
+        t.join();
+    }
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -126,9 +145,7 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
     const uint64_t iterationSeed = streamSeed(m_settings.seed, static_cast<uint64_t>(m_iteration));
     auto work = [&](unsigned w) {
         RolloutSettings rollout;
-        rollout.samples =
-            m_settings.batchSamples / static_cast<int>(workers) +
-            (static_cast<int>(w) < m_settings.batchSamples % static_cast<int>(workers) ? 1 : 0);
+        rollout.samples = shareOf(m_settings.batchSamples, workers, w);
         rollout.explorationRate = rate;
         rollout.actionStd = m_settings.actionStd;
         rollout.episodeSeconds = limit;
@@ -136,14 +153,7 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
         auto env = makeEnv();
         collectRollout(*env, m_actor, m_normalizer, rollout, parts[w]);
     };
-    std::vector<std::thread> pool;
-    for (unsigned w = 1; w < workers; ++w) {
-        pool.emplace_back(work, w);
-    }
-    work(0);
-    for (std::thread& t : pool) {
-        t.join();
-    }
+    runOnWorkers(workers, work);
     RolloutBatch batch;
     for (const RolloutBatch& part : parts) {
         batch.append(part);
@@ -385,21 +395,13 @@ EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed
     const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
     std::vector<EvaluationStats> parts(workers);
     auto work = [&](unsigned w) {
-        const int count = episodes / static_cast<int>(workers) +
-                          (static_cast<int>(w) < episodes % static_cast<int>(workers) ? 1 : 0);
+        const int count = shareOf(episodes, workers, w);
         sim::EnvSettings environment = m_environment;
         environment.episodeTimeLimit = seconds + 1;
         auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
         evaluateActor(**env, m_actor, m_normalizer, count, seconds, streamSeed(seed, w), parts[w]);
     };
-    std::vector<std::thread> pool;
-    for (unsigned w = 1; w < workers; ++w) {
-        pool.emplace_back(work, w);
-    }
-    work(0);
-    for (std::thread& t : pool) {
-        t.join();
-    }
+    runOnWorkers(workers, work);
     EvaluationStats total;
     double returnSum = 0, secondsSum = 0;
     for (const EvaluationStats& part : parts) {

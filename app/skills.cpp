@@ -98,6 +98,15 @@ nlohmann::json loadReference(const std::string& deepMimicDir) {
 int runSkills(const SkillsOptions& options) {
     const std::string dir = options.deepMimicDir;
     std::vector<std::string> skills = options.skills;
+    std::error_code missing;
+    if (!fs::is_directory(dir + "/policies/found", missing)) {
+        std::fprintf(
+            stderr,
+            "charsim skills: %s/policies/found is not a folder: give DeepMimic's data "
+            "folder with --deepmimic DIR (characters/, motions/, args/, policies/found/)\n",
+            dir.c_str());
+        return 1;
+    }
     if (skills.empty()) {
         for (const auto& entry : fs::directory_iterator(dir + "/policies/found")) {
             const std::string name = entry.path().filename().string();

@@ -13,6 +13,7 @@
 #include <exception>
 #include <string>
 
+#include "app/gui_training_panel.h"
 #include "render/camera.h"
 #include "render/character_scene.h"
 #include "render/renderer.h"
@@ -321,6 +322,7 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
     render::Scene scene;
     SceneSnapshot snapshot;
     bool spaceWasDown = false;
+    TrainingPanel training;
     if (options.showPanel) {
         // ImGui lays out an auto-sized window during its first frame without drawing it; one
         // untimed layout pass here makes the panel show from the first frame (and in a
@@ -329,6 +331,7 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         drawPanel(session, state);
+        training.draw(session);
         ImGui::EndFrame();
     }
     double lastTime = glfwGetTime();
@@ -348,7 +351,8 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         ImGui::NewFrame();
         handleInput(context.window, camera, state, spaceWasDown);
 
-        // Advance the simulation (steps only), then look at it.
+        // Newest trained weights first, then advance the simulation (steps only) and look.
+        training.update(session);
         advanceSimulation(session, state,
                           screenshot ? frameDt : frameDt * static_cast<double>(state.speed));
         measureRate(session, state, now);
@@ -362,6 +366,7 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         }
         if (options.showPanel) {
             drawPanel(session, state);
+            training.draw(session);
         }
 
         int width = 0, height = 0;

@@ -54,6 +54,8 @@ public:
     const SessionOptions& options() const override { return m_options; }
     const SessionStatus& status() const override { return m_status; }
     void setDriveMode(DriveMode mode) override { m_options.drive = mode; }
+    const policy::ActorWeights* policyWeights() const override { return &m_actor->weights(); }
+    sim::Status setPolicyWeights(policy::ActorWeights weights) override;
 
     sim::Status load(const SessionOptions& options);
     void reset() override;
@@ -129,6 +131,23 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     m_action.resize(m_env->actionSize());
     m_stateFloat.resize(m_env->stateSize());
     m_actionFloat.resize(m_env->actionSize());
+    return sim::Status::success();
+}
+
+sim::Status SimulationSession::setPolicyWeights(policy::ActorWeights weights) {
+    if (std::string problem = policy::checkActorWeights(weights); !problem.empty()) {
+        return sim::Error{"new policy weights: " + problem};
+    }
+    const int stateSize = static_cast<int>(weights.stateMean.size());
+    const int actionSize = static_cast<int>(weights.actionMean.size());
+    if (stateSize != m_env->stateSize() || actionSize != m_env->actionSize()) {
+        return sim::Error{"new policy weights map " + std::to_string(stateSize) + " -> " +
+                          std::to_string(actionSize) + "; the character needs " +
+                          std::to_string(m_env->stateSize()) + " -> " +
+                          std::to_string(m_env->actionSize())};
+    }
+    m_actor = std::make_unique<policy::Actor>(std::move(weights));
+    m_status.weightsDescription = m_actor->description();
     return sim::Status::success();
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/actor.h"
 #include "sim/character.h"
 #include "sim/imitation_env.h"
 #include "sim/result.h"
@@ -98,6 +99,15 @@ public:
 
     virtual const SessionStatus& status() const = 0;
     virtual void snapshot(SceneSnapshot& out) const = 0;
+
+    // The weights the policy drive runs; nullptr when the session has no policy.
+    virtual const policy::ActorWeights* policyWeights() const { return nullptr; }
+    // Swaps in new actor weights (the window's training panel); the running episode goes on.
+    // Fails, keeping the old weights, when the sizes do not fit the character.
+    virtual sim::Status setPolicyWeights(policy::ActorWeights weights) {
+        (void)weights;
+        return sim::Error{"this session runs no policy"};
+    }
 };
 
 }  // namespace app

@@ -26,7 +26,11 @@ public:
     T& value() & { return std::get<T>(m_storage); }
     const T& value() const& { return std::get<T>(m_storage); }
     T&& value() && { return std::get<T>(std::move(m_storage)); }
-    const std::string& error() const { return std::get<Error>(m_storage).message; }
+    // The error message; empty when the result holds a value.
+    const std::string& error() const {
+        static const std::string kNone;
+        return ok() ? kNone : std::get<Error>(m_storage).message;
+    }
 
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
@@ -46,7 +50,11 @@ public:
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }
-    const std::string& error() const { return *m_error; }
+    // The error message; empty on success.
+    const std::string& error() const {
+        static const std::string kNone;
+        return m_error ? *m_error : kNone;
+    }
 
 private:
     std::optional<std::string> m_error;

@@ -37,18 +37,8 @@ double uniform01(std::mt19937_64& engine) {
 
 class SimulationSession final : public Session {
 public:
-    SessionOptions m_options;
-    sim::Character m_character;
-    sim::ControllerConfig m_gains;
-    sim::Motion m_motion;
-    std::unique_ptr<sim::ImitationEnv> m_env;
-    std::unique_ptr<policy::Actor> m_actor;
-    std::mt19937_64 m_random;
-    SessionStatus m_status;
-    bool m_needsReset = true;
-
-    Eigen::VectorXd m_state, m_action;
-    Eigen::VectorXf m_stateFloat, m_actionFloat;
+    // Loads the files and builds the environment and the actor; errors name the file.
+    sim::Status load(const SessionOptions& options);
 
     const sim::Character& character() const override { return m_character; }
     const SessionOptions& options() const override { return m_options; }
@@ -56,11 +46,27 @@ public:
     void setDriveMode(DriveMode mode) override { m_options.drive = mode; }
     const policy::ActorWeights* policyWeights() const override { return &m_actor->weights(); }
     sim::Status setPolicyWeights(policy::ActorWeights weights) override;
-
-    sim::Status load(const SessionOptions& options);
     void reset() override;
     void advanceControlStep() override;
     void snapshot(SceneSnapshot& out) const override;
+
+private:
+    // Description: loaded once.
+    SessionOptions m_options;
+    sim::Character m_character;
+    sim::ControllerConfig m_gains;
+    sim::Motion m_motion;
+
+    // State: the environment, the policy and the running statistics.
+    std::unique_ptr<sim::ImitationEnv> m_env;
+    std::unique_ptr<policy::Actor> m_actor;
+    std::mt19937_64 m_random;  // reset times
+    SessionStatus m_status;
+    bool m_needsReset = true;
+
+    // Scratch for one control step.
+    Eigen::VectorXd m_state, m_action;
+    Eigen::VectorXf m_stateFloat, m_actionFloat;
 };
 
 sim::Status SimulationSession::load(const SessionOptions& options) {

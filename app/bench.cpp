@@ -34,6 +34,10 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
         const auto start = std::chrono::steady_clock::now();
         while (s.status().simTime < options.seconds - 1e-9) {
             s.advanceControlStep();
+            if (s.status().stepsWithoutProgress > kMaxStepsWithoutProgress) {
+                std::fprintf(stderr, "charsim bench: %s\n", noProgressMessage(s.status()).c_str());
+                return 1;
+            }
         }
         RunResult run;
         run.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

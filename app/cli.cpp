@@ -91,6 +91,10 @@ int runHeadless(Session& session, double seconds, bool json) {
     const auto start = std::chrono::steady_clock::now();
     while (status.simTime < seconds - 1e-9) {
         session.advanceControlStep();
+        if (status.stepsWithoutProgress > kMaxStepsWithoutProgress) {
+            std::fprintf(stderr, "charsim: %s\n", noProgressMessage(status).c_str());
+            return 1;
+        }
     }
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -162,12 +166,13 @@ int runCommandLine(int argc, char** argv) {
     CLI::App cli{"charsim: a physics-driven character simulator (DeepMimic-compatible)"};
     cli.require_subcommand(0, 1);
 
-    SessionFlags flags;
+    // Each subcommand has its own flags, so resolving reads the ones that were parsed.
+    SessionFlags runFlags, viewFlags, benchFlags;
     double seconds = 10;
     bool headless = false;
     bool json = false;
     CLI::App* run = cli.add_subcommand("run", "simulate: in the window, or --headless");
-    addSessionFlags(*run, flags);
+    addSessionFlags(*run, runFlags);
     run->add_flag("--headless", headless, "no window: simulate and print a summary");
     run->add_option("--seconds", seconds, "simulated seconds (headless)")
         ->check(CLI::PositiveNumber);
@@ -176,7 +181,7 @@ int runCommandLine(int argc, char** argv) {
     std::string screenshot;
     int frames = 0;
     CLI::App* view = cli.add_subcommand("view", "open the window (or render a screenshot)");
-    addSessionFlags(*view, flags);
+    addSessionFlags(*view, viewFlags);
     view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
     view->add_option("--frames", frames, "frames to render for --screenshot")
         ->check(CLI::NonNegativeNumber);
@@ -185,7 +190,7 @@ int runCommandLine(int argc, char** argv) {
     CLI::App* bench = cli.add_subcommand("bench",
                                          "headless speed: control steps per second and "
                                          "the cost per step by stage");
-    addSessionFlags(*bench, flags);
+    addSessionFlags(*bench, benchFlags);
     bench->add_option("--seconds", benchOptions.seconds, "simulated seconds per run")
         ->check(CLI::PositiveNumber);
     bench->add_option("--runs", benchOptions.runs, "runs (medians are reported)")
@@ -235,6 +240,7 @@ int runCommandLine(int argc, char** argv) {
     if (!screenshot.empty() && frames == 0) {
         frames = 60;
     }
+    const SessionFlags& flags = run->parsed() ? runFlags : bench->parsed() ? benchFlags : viewFlags;
     auto options = resolveSessionOptions(flags);
     if (!options) {
         std::fprintf(stderr, "charsim: %s\n", options.error().c_str());

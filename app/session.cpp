@@ -1,6 +1,7 @@
 #include "app/session.h"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -14,6 +15,13 @@ namespace app {
 
 const char* toString(DriveMode mode) {
     return mode == DriveMode::Policy ? "policy" : "reference";
+}
+
+std::string noProgressMessage(const SessionStatus& status) {
+    return std::to_string(status.stepsWithoutProgress) +
+           " control steps in a row ended before simulating anything (a non-finite action or "
+           "torque); the policy (" +
+           status.weightsDescription + ") or the settings produce NaN or infinite values";
 }
 
 std::string defaultAssetPath(const std::string& relative) {
@@ -194,6 +202,7 @@ void SimulationSession::advanceControlStep() {
     }
 
     const double stepSeconds = result.updates / m_options.environment.pdRate;
+    m_status.stepsWithoutProgress = result.updates == 0 ? m_status.stepsWithoutProgress + 1 : 0;
     m_status.simTime += stepSeconds;
     m_status.episodeTime = m_env->episodeTime();
     m_status.clipTime = m_env->time();

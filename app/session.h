@@ -70,7 +70,15 @@ struct SessionStatus {
     RewardReadout lastReward;
     std::string weightsDescription;  // which weights the policy runs
     StageSeconds stageSeconds;
+    // Control steps in a row that simulated no time (each ended invalid before its first
+    // update: a non-finite action or torque). Loops that run "until S seconds" watch it.
+    int stepsWithoutProgress = 0;
 };
+
+// Consecutive steps without progress after which a run gives up.
+inline constexpr int kMaxStepsWithoutProgress = 100;
+// What a run that gave up says.
+std::string noProgressMessage(const SessionStatus& status);
 
 // World placement of every body, for drawing: the simulated character and the reference.
 struct BodyPlacement {

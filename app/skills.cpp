@@ -230,7 +230,10 @@ int runSkills(const SkillsOptions& options) {
             steps ? std::sqrt(poseErrors / static_cast<double>(steps)) * 180 / std::numbers::pi : 0;
         const bool loops = job.episodes.empty() ? true : clipEnds == 0;
         std::string coreNoFall = "-", coreReward = "-";
-        if (reference.is_object() && reference.contains(job.skill)) {
+        if (reference.is_object() && reference.contains(job.skill) &&
+            reference[job.skill].is_object() &&
+            reference[job.skill].value("episodes_without_fall", nlohmann::json()).is_number() &&
+            reference[job.skill].value("mean_reward_per_step", nlohmann::json()).is_number()) {
             const nlohmann::json& r = reference[job.skill];
             const size_t coreEpisodes =
                 r.contains("episodes") && r["episodes"].is_array() ? r["episodes"].size() : 0;

@@ -63,8 +63,13 @@ ActionNormalization actionNormalization(const Character& character) {
         }
         // The angle's range spans the joint's widest limits; spherical joints use all three.
         const int axes = joint.type == JointType::Spherical ? 3 : 1;
-        const double low = joint.limitLow.head(axes).minCoeff();
-        const double high = joint.limitHigh.head(axes).maxCoeff();
+        double low = joint.limitLow.head(axes).minCoeff();
+        double high = joint.limitHigh.head(axes).maxCoeff();
+        if (!(high > low)) {
+            // No limits given (low > high) or an empty range: DeepMimic uses +-pi.
+            low = -std::numbers::pi;
+            high = std::numbers::pi;
+        }
         const double range = high - low;
         const double middle = 0.5 * (high + low);
         norm.scale[offset] = 0.5 / range;

@@ -235,6 +235,11 @@ Result<BodyDef> parseBody(const Json& object, const Where& where, int index) {
     }
     CHARSIM_TRY(json::readInt(object, where, "ColGroup", body.collisionGroup, false,
                               "an integer collision group (-1 all, 0 none, else a bit index)"));
+    if (body.collisionGroup < -1 || body.collisionGroup > 15) {
+        // DeepMimic's collision masks are 16 bits wide.
+        return json::fieldError(where, "ColGroup", "a collision group from -1 to 15",
+                                json::member(object, "ColGroup"));
+    }
     CHARSIM_TRY(json::readBool(object, where, "EnableFallContact", body.enableFallContact));
     Eigen::Vector3d theta = Eigen::Vector3d::Zero();
     CHARSIM_TRY(readVector(object, where, "Attach", body.attach));

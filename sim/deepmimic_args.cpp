@@ -1,5 +1,6 @@
 #include "sim/deepmimic_args.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -42,12 +43,12 @@ Result<double> readNumber(const DeepMimicArgs& args, const std::string& key, dou
     try {
         size_t used = 0;
         const double number = std::stod(value, &used);
-        if (used == value.size()) {
+        if (used == value.size() && std::isfinite(number)) {
             return number;
         }
     } catch (const std::exception&) {
     }
-    return argsError(args, key, "must be a number, found \"" + value + "\"");
+    return argsError(args, key, "must be a finite number, found \"" + value + "\"");
 }
 
 // Candidate locations of a path named in an args file, most preferred first.
@@ -171,10 +172,10 @@ Status applyDeepMimicArgs(const DeepMimicArgs& args, EnvSettings& settings) {
             return Error{number->error()};
         }
     }
-    if (*updateSubsteps < 1 || *simSubsteps < 1 || !(*scale > 0)) {
+    if (*updateSubsteps < 1 || *simSubsteps < 1 || !(*scale > 0) || *hold < 0) {
         return Error{args.sourcePath +
                      ": num_update_substeps and num_sim_substeps must be at "
-                     "least 1 and world_scale positive"};
+                     "least 1, world_scale positive and hold_end_frame not negative"};
     }
     settings.pdRate = 60.0 * *updateSubsteps;
     settings.physicsRate = settings.pdRate * *simSubsteps;
@@ -184,12 +185,18 @@ Status applyDeepMimicArgs(const DeepMimicArgs& args, EnvSettings& settings) {
     if (args.has("fall_contact_bodies")) {
         settings.fallContactBodies.clear();
         for (const std::string& body : args.values.at("fall_contact_bodies")) {
+            size_t used = 0;
+            int index = -1;
             try {
-                settings.fallContactBodies.push_back(std::stoi(body));
+                index = std::stoi(body, &used);
             } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used != body.size()) {
                 return argsError(args, "fall_contact_bodies",
                                  "must list body indices, found \"" + body + "\"");
             }
+            settings.fallContactBodies.push_back(index);
         }
     }
     return Status::success();

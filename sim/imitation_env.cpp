@@ -32,8 +32,9 @@ private:
     std::chrono::steady_clock::time_point m_last;
 };
 
+// Substeps per update and updates per policy step are whole numbers in [1, 10000].
 bool isWholeMultiple(double ratio) {
-    return ratio >= 1 && std::abs(ratio - std::round(ratio)) < 1e-9;
+    return ratio >= 1 && ratio <= 10000 && std::abs(ratio - std::round(ratio)) < 1e-9;
 }
 
 }  // namespace
@@ -66,13 +67,17 @@ Result<std::unique_ptr<ImitationEnv>> ImitationEnv::create(const Character& char
         error << motion.sourcePath << ": frames hold " << motion.framePoses.cols()
               << " pose entries, but " << character.sourcePath << " needs " << character.poseSize;
     } else if (!isWholeMultiple(settings.physicsRate / settings.pdRate)) {
-        error << "physics rate " << settings.physicsRate << " Hz must be a whole multiple of the "
-              << "PD rate " << settings.pdRate << " Hz";
+        error << "physics rate " << settings.physicsRate << " Hz must be a whole multiple (1 to "
+              << "10000) of the PD rate " << settings.pdRate << " Hz";
     } else if (!isWholeMultiple(settings.pdRate / settings.policyRate)) {
-        error << "PD rate " << settings.pdRate << " Hz must be a whole multiple of the policy "
-              << "rate " << settings.policyRate << " Hz";
-    } else if (!(settings.physics.worldScale > 0)) {
-        error << "world scale must be positive, found " << settings.physics.worldScale;
+        error << "PD rate " << settings.pdRate << " Hz must be a whole multiple (1 to 10000) of "
+              << "the policy rate " << settings.policyRate << " Hz";
+    } else if (!(settings.physics.worldScale > 0) || !std::isfinite(settings.physics.worldScale)) {
+        error << "world scale must be positive and finite, found " << settings.physics.worldScale;
+    } else if (!(settings.episodeTimeLimit > 0) || !(settings.holdEndTime >= 0) ||
+               !std::isfinite(settings.holdEndTime)) {
+        error << "the episode limit must be positive and hold_end_frame finite and not negative, "
+              << "found " << settings.episodeTimeLimit << " and " << settings.holdEndTime;
     }
     for (int b : settings.fallContactBodies) {
         if (error.tellp() == 0 && (b < 0 || b >= character.numJoints())) {

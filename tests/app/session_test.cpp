@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "app/session.h"
+#include "policy/actor.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -93,6 +94,26 @@ TEST_SUITE("app") {
         auto badPolicy = app::Session::create(options);
         REQUIRE_FALSE(badPolicy.ok());
         CHECK(badPolicy.error().find("charsim_bad_policy.safetensors") != std::string::npos);
+    }
+
+}  // TEST_SUITE
+
+TEST_SUITE("app") {
+    TEST_CASE("a policy that outputs non-finite actions is reported, not run forever") {
+        app::SessionOptions options;
+        auto session = open(options);
+        policy::ActorWeights weights = *session->policyWeights();
+        for (policy::DenseLayer& layer : weights.layers) {
+            layer.weight.setConstant(1e30f);  // overflows to inf in the forward pass
+        }
+        REQUIRE(session->setPolicyWeights(weights).ok());
+        for (int i = 0; i < 5; ++i) {
+            session->advanceControlStep();
+        }
+        CHECK(session->status().stepsWithoutProgress == 5);
+        CHECK(session->status().simTime == 0.0);
+        CHECK(session->status().invalidEpisodes == 5);
+        CHECK(app::noProgressMessage(session->status()).find("non-finite") != std::string::npos);
     }
 
 }  // TEST_SUITE

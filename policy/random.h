@@ -1,8 +1,8 @@
 #pragma once
-// The project's random numbers: xoshiro256** (Blackman and Vigna 2018) seeded by splitmix64, with uniform and Gaussian
-// draws computed here (not by <random>'s distributions, whose algorithms differ between
-// standard libraries), so a seed gives the same run on every platform. The state is exposed
-// for checkpoints.
+// The project's random numbers: xoshiro256** (Blackman and Vigna 2018) seeded by splitmix64,
+// with uniform and Gaussian draws computed here (not by <random>'s distributions, whose
+// algorithms differ between standard libraries), so a seed gives the same run on every
+// platform. The state is exposed for checkpoints.
 
 #include <array>
 #include <cmath>

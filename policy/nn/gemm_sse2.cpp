@@ -1,5 +1,5 @@
 // Eigen GEMM/GEMV kernel for SSE2, the baseline (policy/nn/gemm.h); CMake compiles this file alone
-// matching -m flags on x86, and dispatch calls it only when the CPU has them.
+// with the matching -m flags on x86, and dispatch calls it only when the CPU has them.
 #if 1
 #define CHARSIM_GEMM_ENABLED 1
 #else

@@ -53,6 +53,7 @@ struct GuiState {
     // The reference is drawn this far to the character's side [m] (0: overlaid on it), along
     // world +Z, so both stay in view as the character walks along X.
     float referenceOffset = 1.0f;
+    std::vector<BodyPlacement> referenceBeside;  // scratch: the reference moved aside
     float speed = 1.0f;  // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
     double accumulator = 0;  // simulated time owed to the session [s]
@@ -284,7 +285,7 @@ void handleInput(GLFWwindow* window, render::Camera& camera, GuiState& state, bo
     spaceWasDown = spaceDown;
 }
 
-void buildScene(const Session& session, const SceneSnapshot& snapshot, const GuiState& state,
+void buildScene(const Session& session, const SceneSnapshot& snapshot, GuiState& state,
                 render::Scene& scene) {
     scene.items.clear();
     if (state.showCharacter) {
@@ -292,11 +293,12 @@ void buildScene(const Session& session, const SceneSnapshot& snapshot, const Gui
                                 render::CharacterStyle{});
     }
     if (state.showReference) {
-        std::vector<BodyPlacement> beside = snapshot.reference;
-        for (BodyPlacement& body : beside) {
+        state.referenceBeside = snapshot.reference;  // reuses its capacity after the first frame
+        for (BodyPlacement& body : state.referenceBeside) {
             body.position.z() += state.referenceOffset;
         }
-        render::appendCharacter(scene, session.character(), beside, render::referenceStyle());
+        render::appendCharacter(scene, session.character(), state.referenceBeside,
+                                render::referenceStyle());
     }
 }
 

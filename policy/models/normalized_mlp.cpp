@@ -11,6 +11,7 @@ NormalizedMlp::NormalizedMlp(ActorWeights weights) : m_weights(std::move(weights
     assert(checkActorWeights(m_weights).empty());
     m_invStd = m_weights.stateStd.cwiseInverse();
     m_activations.resize(m_weights.layers.size() + 1);
+    m_packed.resize(m_weights.layers.size());
 }
 
 void NormalizedMlp::forward(const float* inputs, int n, float* outputs) {
@@ -31,8 +32,7 @@ void NormalizedMlp::forward(const float* inputs, int n, float* outputs) {
         const size_t count = static_cast<size_t>(rows) * n;
         float* y = i == last ? outputs : m_activations[i + 1].get(count);
         MatrixMap(y, rows, n).colwise() = layer.bias;
-        nn::gemmAccumulate(layer.weight.data(), rows, static_cast<int>(layer.weight.cols()), x, n,
-                           y, m_gemm);
+        nn::multiplyPacked(layer.weight, m_packed[i], x, n, y, m_gemm);
         if (i != last) {
             nn::relu(y, count);
         }

@@ -9,17 +9,26 @@ bool gemmSse2Available();
 void gemmSse2Elu(float* x, size_t count);
 void gemmSse2Gelu(float* x, size_t count);
 size_t gemmSse2Blocking(int out, int in, int n);
-void gemmSse2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+size_t gemmSse2PackedFloats(int out, int in);
+void gemmSse2Pack(const float* w, int out, int in, float* packed);
+void gemmSse2Run(const float* w, const float* packed, int out, int in, const float* x, int n,
+                 float* y, float* space);
 bool gemmAvx2Available();
 void gemmAvx2Elu(float* x, size_t count);
 void gemmAvx2Gelu(float* x, size_t count);
 size_t gemmAvx2Blocking(int out, int in, int n);
-void gemmAvx2Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+size_t gemmAvx2PackedFloats(int out, int in);
+void gemmAvx2Pack(const float* w, int out, int in, float* packed);
+void gemmAvx2Run(const float* w, const float* packed, int out, int in, const float* x, int n,
+                 float* y, float* space);
 bool gemmAvx512Available();
 void gemmAvx512Elu(float* x, size_t count);
 void gemmAvx512Gelu(float* x, size_t count);
 size_t gemmAvx512Blocking(int out, int in, int n);
-void gemmAvx512Run(const float* w, int out, int in, const float* x, int n, float* y, float* space);
+size_t gemmAvx512PackedFloats(int out, int in);
+void gemmAvx512Pack(const float* w, int out, int in, float* packed);
+void gemmAvx512Run(const float* w, const float* packed, int out, int in, const float* x, int n,
+                   float* y, float* space);
 }  // namespace detail
 
 namespace {
@@ -29,7 +38,9 @@ std::atomic<long> g_growths{0};
 struct Kernel {
     const char* name;
     size_t (*blocking)(int, int, int);
-    void (*run)(const float*, int, int, const float*, int, float*, float*);
+    size_t (*packedFloats)(int, int);
+    void (*pack)(const float*, int, int, float*);
+    void (*run)(const float*, const float*, int, int, const float*, int, float*, float*);
     void (*elu)(float*, size_t);
     void (*gelu)(float*, size_t);
 };
@@ -41,18 +52,34 @@ Kernel pickKernel() {
     __builtin_cpu_init();
     if (detail::gemmAvx512Available() && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512dq")) {
-        return {"avx512", detail::gemmAvx512Blocking, detail::gemmAvx512Run, detail::gemmAvx512Elu,
+        return {"avx512",
+                detail::gemmAvx512Blocking,
+                detail::gemmAvx512PackedFloats,
+                detail::gemmAvx512Pack,
+                detail::gemmAvx512Run,
+                detail::gemmAvx512Elu,
                 detail::gemmAvx512Gelu};
     }
     if (detail::gemmAvx2Available() && __builtin_cpu_supports("avx2") &&
         __builtin_cpu_supports("fma")) {
-        return {"avx2", detail::gemmAvx2Blocking, detail::gemmAvx2Run, detail::gemmAvx2Elu,
+        return {"avx2",
+                detail::gemmAvx2Blocking,
+                detail::gemmAvx2PackedFloats,
+                detail::gemmAvx2Pack,
+                detail::gemmAvx2Run,
+                detail::gemmAvx2Elu,
                 detail::gemmAvx2Gelu};
     }
-    return {"baseline", detail::gemmSse2Blocking, detail::gemmSse2Run, detail::gemmSse2Elu,
+    return {"baseline",           detail::gemmSse2Blocking, detail::gemmSse2PackedFloats,
+            detail::gemmSse2Pack, detail::gemmSse2Run,      detail::gemmSse2Elu,
             detail::gemmSse2Gelu};
 #else
-    return {"generic", detail::gemmSse2Blocking, detail::gemmSse2Run, detail::gemmSse2Elu,
+    return {"generic",
+            detail::gemmSse2Blocking,
+            detail::gemmSse2PackedFloats,
+            detail::gemmSse2Pack,
+            detail::gemmSse2Run,
+            detail::gemmSse2Elu,
             detail::gemmSse2Gelu};
 #endif
 }
@@ -75,11 +102,28 @@ float* GemmScratch::get(size_t floats) {
     return m_storage.data() + skip;
 }
 
+void PackedWeights::pack(const float* w, int out, int in) {
+    const Kernel& k = kernel();
+    m_out = out;
+    m_in = in;
+    m_packed = true;
+    const size_t floats = k.packedFloats(out, in);
+    m_storage.assign(floats + 16, 0.0f);
+    const auto address = reinterpret_cast<uintptr_t>(m_storage.data());
+    m_offset = ((64 - address % 64) % 64) / sizeof(float);
+    if (floats > 0) {
+        k.pack(w, out, in, m_storage.data() + m_offset);
+    } else {
+        m_storage.clear();
+    }
+}
+
 void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
-                    GemmScratch& scratch) {
+                    GemmScratch& scratch, const PackedWeights* packed) {
     const Kernel& k = kernel();
     const size_t space = k.blocking(out, in, n);
-    k.run(w, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr);
+    const float* prepacked = packed != nullptr && packed->packs(out, in) ? packed->data() : nullptr;
+    k.run(w, prepacked, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr);
 }
 
 void eluInPlace(float* x, size_t count) {

@@ -19,10 +19,30 @@ private:
     std::vector<float> m_storage;
 };
 
+// A weight matrix laid out once for the kernel in use (the AVX-512 kernel reads 32-row panels),
+// so products with it skip packing the weights on every call. Pack again whenever the weights
+// change.
+class PackedWeights {
+public:
+    // Packs the row-major w [out, in].
+    void pack(const float* w, int out, int in);
+    // Whether pack() ran for an [out, in] matrix.
+    bool packs(int out, int in) const { return m_packed && out == m_out && in == m_in; }
+    // The packing, or null where the kernel multiplies row-major weights as they are.
+    const float* data() const { return m_storage.empty() ? nullptr : m_storage.data() + m_offset; }
+
+private:
+    std::vector<float> m_storage;
+    size_t m_offset = 0;
+    int m_out = 0, m_in = 0;
+    bool m_packed = false;
+};
+
 // y[out, n] += w[out, in] * x[in, n]: w row-major, x and y column-major with leading
-// dimensions `in` and `out` (one sample or token per column). n == 1 is a GEMV.
+// dimensions `in` and `out` (one sample or token per column). n == 1 is a GEMV. `packed`, when
+// given, must hold w's packing: the product then reads it instead of packing w itself.
 void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
-                    GemmScratch& scratch);
+                    GemmScratch& scratch, const PackedWeights* packed = nullptr);
 
 // ELU (alpha 1) and exact GELU in place, vectorized by the same dispatched kernel.
 void eluInPlace(float* x, size_t count);

@@ -17,10 +17,19 @@ void Linear::load(WeightReader& reader, const std::string& prefix, int inSize, i
     bias = Eigen::Map<const Eigen::VectorXf>(b.data(), outSize);
 }
 
+void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
+                    GemmScratch& scratch) {
+    const int out = static_cast<int>(w.rows()), in = static_cast<int>(w.cols());
+    if (n > 1 && !packed.packs(out, in)) {
+        packed.pack(w.data(), out, in);
+    }
+    gemmAccumulate(w.data(), out, in, x, n, y, scratch, &packed);
+}
+
 void Linear::forward(const float* x, int n, float* y, GemmScratch& scratch) const {
     // Start from the bias and accumulate the product onto it.
     MatrixMap(y, out(), n).colwise() = bias;
-    gemmAccumulate(weight.data(), out(), in(), x, n, y, scratch);
+    multiplyPacked(weight, packed, x, n, y, scratch);
 }
 
 void Conv1d::load(WeightReader& reader, const std::string& prefix, int in, int out, int kernelSize,
@@ -68,7 +77,7 @@ void Conv1d::forward(const float* x, int length, int n, float* y, Buffer& cols,
     }
     const int columns = outLen * n;
     MatrixMap(y, outChannels, columns).colwise() = bias;
-    gemmAccumulate(weight.data(), outChannels, static_cast<int>(rows), c, columns, y, scratch);
+    multiplyPacked(weight, packed, c, columns, y, scratch);
 }
 
 void upsampleNearest(const float* x, int channels, int length, int n, int factor, float* y) {

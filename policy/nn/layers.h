@@ -16,8 +16,9 @@ namespace policy::nn {
 
 // y = W x + b (nn.Linear): tensors `<prefix>.weight` [out, in], `<prefix>.bias` [out].
 struct Linear {
-    RowMatrixXf weight;    // [out, in]
-    Eigen::VectorXf bias;  // [out]
+    RowMatrixXf weight;            // [out, in]; fixed once forward() has run
+    Eigen::VectorXf bias;          // [out]
+    mutable PackedWeights packed;  // weight for the GEMM kernel, made by the first batched call
 
     // Reads `<prefix>.weight` and `<prefix>.bias` with the given sizes.
     void load(WeightReader& reader, const std::string& prefix, int in, int out);
@@ -31,6 +32,7 @@ struct Linear {
 struct Conv1d {
     RowMatrixXf weight;    // [out, kernel * in]: tap-major, column k * in + c (PyTorch: c*K+k)
     Eigen::VectorXf bias;  // [out]
+    mutable PackedWeights packed;  // as Linear's
     int inChannels = 0;
     int outChannels = 0;
     int kernel = 1;
@@ -83,6 +85,11 @@ struct MultiheadAttention {
     void forward(const float* x, int tokens, int n, float* y, AttentionScratch& scratch,
                  GemmScratch& gemm) const;
 };
+
+// y [out, n] += w x [in, n] through `packed`, which is filled from w on the first call with
+// more than one column (a single column reads w directly).
+void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
+                    GemmScratch& scratch);
 
 // In-place activations over `count` floats.
 void relu(float* x, size_t count);

@@ -1,6 +1,9 @@
 // Times the five C++ models on one thread: batch-1 latency (median of many calls) and
 // throughput at larger batches. Prints one JSON object per line for tools/bench/compare.py:
 //   {"model": "actor", "batch": 1, "median_us": 12.3, "samples_per_s": 81300}
+// and, per model, the floor under any batch-1 latency on this machine: the time to read the
+// model's float32 weights once when they are as hot as repeated calls keep them
+//   {"model": "actor", "weights_bytes": 2976912, "weights_read_us": 104.2}
 //
 //   bench_models [--weights DIR] [--batches 1,64,4096] [--seconds S] [--models a,b]
 // DIR holds <model>.weights.safetensors (default: tests/data/models of the source tree).
@@ -12,6 +15,7 @@
 #include "policy/models/style_vae.h"
 #include "policy/models/transition_net.h"
 #include "policy/nn/gemm.h"
+#include "policy/safetensors.h"
 #include "policy/weights.h"
 
 #include <Eigen/Core>
@@ -64,6 +68,51 @@ std::pair<double, double> timeCalls(const std::function<void()>& call, double se
     }
     std::nth_element(times.begin(), times.begin() + long(times.size() / 2), times.end());
     return {times[times.size() / 2], total / double(times.size())};
+}
+
+// Bytes of `model`'s weights as float32 (the runtime keeps them so, whatever the file holds).
+size_t weightBytes(const std::string& model, const std::string& dir) {
+    const std::string path =
+        dir + "/" + (model == "actor_eigen" ? "actor" : model) + ".weights.safetensors";
+    const auto file = policy::readSafetensors(path);
+    if (!file.ok()) {
+        return 0;
+    }
+    size_t count = 0;
+    for (const policy::SafetensorsEntry& entry : file->entries) {
+        size_t elements = 1;
+        for (int64_t d : entry.shape) {
+            elements *= static_cast<size_t>(d);
+        }
+        count += elements;
+    }
+    return count * sizeof(float);
+}
+
+// Median seconds to sum `bytes` of floats that earlier passes left in the caches.
+double readSeconds(size_t bytes, double seconds) {
+    std::vector<float> data(bytes / sizeof(float), 1.0f);
+    volatile float sink = 0;
+    const auto [median, mean] = timeCalls(
+        [&] {
+            // 64 independent sums (four AVX-512 vectors) so the adds keep up with the loads.
+            constexpr size_t kLanes = 64;
+            float sums[kLanes] = {};
+            const size_t n = data.size() / kLanes * kLanes;
+            for (size_t i = 0; i < n; i += kLanes) {
+                for (size_t lane = 0; lane < kLanes; ++lane) {
+                    sums[lane] += data[i + lane];
+                }
+            }
+            float total = 0;
+            for (float s : sums) {
+                total += s;
+            }
+            sink = sink + total;
+        },
+        seconds);
+    (void)mean;
+    return median;
 }
 
 // A forward of `model` at batch n on fixed inputs; empty when the weights do not load.
@@ -163,6 +212,11 @@ int main(int argc, char** argv) {
                 "{\"model\": \"%s\", \"batch\": %d, \"median_us\": %.3f, "
                 "\"samples_per_s\": %.1f}\n",
                 model.c_str(), n, median * 1e6, double(n) / mean);
+            std::fflush(stdout);
+        }
+        if (const size_t bytes = weightBytes(model, opt.weights); bytes > 0) {
+            std::printf("{\"model\": \"%s\", \"weights_bytes\": %zu, \"weights_read_us\": %.3f}\n",
+                        model.c_str(), bytes, readSeconds(bytes, opt.seconds) * 1e6);
             std::fflush(stdout);
         }
     }

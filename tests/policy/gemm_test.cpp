@@ -105,3 +105,23 @@ TEST_SUITE("policy") {
         CHECK(plain == packed);
     }
 }
+
+TEST_SUITE("policy") {
+    TEST_CASE("vectorized ELU follows expm1 across the negative range and passes positives") {
+        std::vector<float> x;
+        for (int i = -200000; i <= 2000; ++i) {
+            x.push_back(static_cast<float>(i) * 1e-4f);  // -20 .. 0.2, through the -0.5 seam
+        }
+        std::vector<float> y = x;
+        policy::nn::eluInPlace(y.data(), y.size());
+        double worst = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double v = x[i];
+            const double expected = v > 0 ? v : std::expm1(v);
+            const double ours = y[i];
+            worst = std::max(worst, std::abs(ours - expected) / std::max(1e-3, std::abs(expected)));
+        }
+        MESSAGE("ELU worst relative error " << worst);
+        CHECK(worst < 1e-6);
+    }
+}

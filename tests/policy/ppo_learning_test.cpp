@@ -25,7 +25,7 @@ TEST_SUITE("policy") {
         s.epochs = 2;
         s.episodeSecondsBegin = s.episodeSecondsEnd = 2.0;
         s.normalizerSamples = 2048;
-        s.actorOptimizer = {policy::OptimizerKind::Adam, 3e-4};
+        s.actorOptimizer = {policy::OptimizerKind::Adam, 1e-4};
         s.criticOptimizer = {policy::OptimizerKind::Adam, 1e-3};
         s.actorWeightDecay = 0;
         auto created = policy::PpoTrainer::create(task.character, task.gains, task.motion,
@@ -36,7 +36,7 @@ TEST_SUITE("policy") {
         const int episodes = 16;
         const double seconds = 2.0;
         const policy::EvaluationStats before = trainer.evaluate(episodes, seconds, 99);
-        const int iterations = 16;
+        const int iterations = 40;
         const auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < iterations; ++i) {
             auto stats = trainer.iterate();
@@ -54,10 +54,12 @@ TEST_SUITE("policy") {
         MESSAGE("trained (" << trainer.samples() << " samples, " << wall << " s): episode "
                             << after.meanSeconds << " s, return " << after.meanReturn << ", falls "
                             << after.falls << "/" << after.episodes);
-        // Measured (16 iterations, 16 k samples): 1.14 s -> 1.44 s, return 12.3 -> 18.1. The
+        // Measured (40 iterations, 41 k samples): 1.14 s -> 1.53 s, return 12.3 -> 18.8. The
         // reference pose itself, tracked by PD without balance feedback, falls after about 2.5 s.
-        CHECK(after.meanSeconds >= 1.2 * before.meanSeconds);
-        CHECK(after.meanReturn >= 1.3 * before.meanReturn);
+        // An actor step of 3e-4 rose faster at first (1.44 s after 16 iterations) but collapsed
+        // near iteration 40 (return 11.1, below the untrained policy's).
+        CHECK(after.meanSeconds >= 1.25 * before.meanSeconds);
+        CHECK(after.meanReturn >= 1.4 * before.meanReturn);
     }
 
 }  // TEST_SUITE

@@ -295,7 +295,7 @@ void buildScene(const Session& session, const SceneSnapshot& snapshot, GuiState&
     if (state.showReference) {
         state.referenceBeside = snapshot.reference;  // reuses its capacity after the first frame
         for (BodyPlacement& body : state.referenceBeside) {
-            body.position.z() += state.referenceOffset;
+            body.position.z() += static_cast<double>(state.referenceOffset);
         }
         render::appendCharacter(scene, session.character(), state.referenceBeside,
                                 render::referenceStyle());

@@ -158,7 +158,7 @@ std::function<void()> makeCall(const std::string& model, const std::string& dir,
             m.forward(in.data(), n, out.data());
         };
     }
-    if (model == "actor_eigen") {  // the vertical slice's policy::Actor, plain Eigen
+    if (model == "actor_eigen") {  // the vertical slice's policy::Actor
         auto w = policy::loadActorWeights(path);
         if (!w)
             return fail(w.error());

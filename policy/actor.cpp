@@ -1,5 +1,7 @@
 #include "policy/actor.h"
 
+#include "policy/nn/layers.h"
+
 #include <cassert>
 #include <cmath>
 #include <sstream>
@@ -52,6 +54,7 @@ Actor::Actor(ActorWeights weights) : m_weights(std::move(weights)) {
         m_activations.emplace_back(Eigen::VectorXf::Zero(layer.weight.rows()));
     }
     m_batchActivations.resize(m_activations.size());
+    m_packed.resize(m_weights.layers.size());
 }
 
 void Actor::act(const Eigen::Ref<const Eigen::VectorXf>& state,
@@ -84,8 +87,9 @@ void Actor::actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
     for (size_t i = 0; i <= last; ++i) {
         Eigen::MatrixXf& out = m_batchActivations[i + 1];
         out.resize(w.layers[i].weight.rows(), n);
-        out.noalias() = w.layers[i].weight * m_batchActivations[i];
-        out.colwise() += w.layers[i].bias;
+        out.colwise() = w.layers[i].bias;
+        nn::multiplyPacked(w.layers[i].weight, m_packed[i], m_batchActivations[i].data(),
+                           static_cast<int>(n), out.data(), m_gemm);
         if (i != last) {
             out = out.cwiseMax(0.0f);
         }

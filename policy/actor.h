@@ -3,6 +3,8 @@
 
 #include <Eigen/Core>
 
+#include "policy/nn/gemm.h"
+
 #include "policy/random.h"
 
 #include <cstdint>
@@ -42,8 +44,9 @@ public:
     // Mean action [actionSize] for one state [stateSize]; no heap allocation.
     void act(const Eigen::Ref<const Eigen::VectorXf>& state, Eigen::Ref<Eigen::VectorXf> action);
 
-    // Mean actions [actionSize, n] for states [stateSize, n], one state per column. Batch
-    // scratch grows to the largest n seen, so only calls with a new largest n allocate.
+    // Mean actions [actionSize, n] for states [stateSize, n], one state per column, through
+    // policy/nn's batched GEMM. Batch scratch grows to the largest n seen, so only calls with
+    // a new largest n allocate (and the first, which packs the weights).
     void actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
                   Eigen::Ref<Eigen::MatrixXf> actions);
 
@@ -60,6 +63,8 @@ private:
     ActorWeights m_weights;
     std::vector<Eigen::VectorXf> m_activations;       // [in of layer 0, out of each layer]
     std::vector<Eigen::MatrixXf> m_batchActivations;  // same, one column per state
+    std::vector<nn::PackedWeights> m_packed;          // per layer, for batches (policy/nn)
+    nn::GemmScratch m_gemm;
 };
 
 // Deterministic DeepMimic-style initial actor (no trained weights): hidden sizes {1024, 512},

@@ -75,7 +75,7 @@ def main():
                 ratios.setdefault((name, b), []).append(value / ref_value)
     print(f"ours: {ours_info}  PyTorch: {torch_info}  rounds: {args.repeat} (medians below)")
     for model in MODELS + ["actor_eigen"]:
-        title = "actor (policy::Actor, plain Eigen)" if model == "actor_eigen" else model
+        title = "actor (policy::Actor, the simulation's runtime)" if model == "actor_eigen" else model
         print(f"\n{title}")
         print(f"| {'measure':<26} | {'ours':>12} | {'PyTorch':>12} | {'ratio':>7} |")
         print(f"|{'-' * 28}|{'-' * 14}|{'-' * 14}|{'-' * 9}|")

@@ -37,8 +37,8 @@ struct Options {
     std::string weights = std::string(CHARSIM_SOURCE_DIR) + "/tests/data/models";
     std::vector<int> batches = {1, 64, 4096};
     double seconds = 1.0;  // time budget per (model, batch)
-    std::vector<std::string> models = {"deep_phase", "style_vae",   "transition_net",
-                                       "actor",      "actor_eigen", "critic"};
+    std::vector<std::string> models = {"deep_phase", "style_vae",    "transition_net",
+                                       "actor",      "policy_actor", "critic"};
 };
 
 std::vector<std::string> split(const std::string& text) {
@@ -73,7 +73,7 @@ std::pair<double, double> timeCalls(const std::function<void()>& call, double se
 // Bytes of `model`'s weights as float32 (the runtime keeps them so, whatever the file holds).
 size_t weightBytes(const std::string& model, const std::string& dir) {
     const std::string path =
-        dir + "/" + (model == "actor_eigen" ? "actor" : model) + ".weights.safetensors";
+        dir + "/" + (model == "policy_actor" ? "actor" : model) + ".weights.safetensors";
     const auto file = policy::readSafetensors(path);
     if (!file.ok()) {
         return 0;
@@ -118,7 +118,7 @@ double readSeconds(size_t bytes, double seconds) {
 // A forward of `model` at batch n on fixed inputs; empty when the weights do not load.
 std::function<void()> makeCall(const std::string& model, const std::string& dir, int n) {
     const std::string path =
-        dir + "/" + (model == "actor_eigen" ? "actor" : model) + ".weights.safetensors";
+        dir + "/" + (model == "policy_actor" ? "actor" : model) + ".weights.safetensors";
     std::vector<float> in(size_t(60) * 196 * size_t(n), 0.25f);
     std::vector<float> out(size_t(60) * 196 * size_t(n));
     const auto fail = [&](const std::string& error) {
@@ -158,7 +158,7 @@ std::function<void()> makeCall(const std::string& model, const std::string& dir,
             m.forward(in.data(), n, out.data());
         };
     }
-    if (model == "actor_eigen") {  // the vertical slice's policy::Actor
+    if (model == "policy_actor") {  // the vertical slice's policy::Actor
         auto w = policy::loadActorWeights(path);
         if (!w)
             return fail(w.error());

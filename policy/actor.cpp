@@ -55,6 +55,10 @@ Actor::Actor(ActorWeights weights) : m_weights(std::move(weights)) {
     }
     m_batchActivations.resize(m_activations.size());
     m_packed.resize(m_weights.layers.size());
+    for (size_t i = 0; i < m_packed.size(); ++i) {
+        const RowMatrixXf& w = m_weights.layers[i].weight;
+        m_packed[i].pack(w.data(), static_cast<int>(w.rows()), static_cast<int>(w.cols()));
+    }
 }
 
 void Actor::act(const Eigen::Ref<const Eigen::VectorXf>& state,
@@ -100,7 +104,9 @@ void Actor::actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
 
 InitRandom::InitRandom(uint64_t seed) : m_random(seed) {}
 
-uint64_t InitRandom::next() { return m_random.next(); }
+uint64_t InitRandom::next() {
+    return m_random.next();
+}
 
 float InitRandom::uniform(float lo, float hi) {
     const float u = static_cast<float>(next() >> 40) * 0x1.0p-24f;

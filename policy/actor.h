@@ -45,8 +45,8 @@ public:
     void act(const Eigen::Ref<const Eigen::VectorXf>& state, Eigen::Ref<Eigen::VectorXf> action);
 
     // Mean actions [actionSize, n] for states [stateSize, n], one state per column, through
-    // policy/nn's batched GEMM. Batch scratch grows to the largest n seen, so only calls with
-    // a new largest n allocate (and the first, which packs the weights).
+    // policy/nn's batched GEMM. The batch activations are resized to n, so a call whose n
+    // differs from the previous call's allocates; calls with the same n do not.
     void actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
                   Eigen::Ref<Eigen::MatrixXf> actions);
 
@@ -63,7 +63,7 @@ private:
     ActorWeights m_weights;
     std::vector<Eigen::VectorXf> m_activations;       // [in of layer 0, out of each layer]
     std::vector<Eigen::MatrixXf> m_batchActivations;  // same, one column per state
-    std::vector<nn::PackedWeights> m_packed;          // per layer, for batches (policy/nn)
+    std::vector<nn::PackedWeights> m_packed;          // per layer, packed at construction
     nn::GemmScratch m_gemm;
 };
 

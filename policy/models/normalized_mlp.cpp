@@ -12,6 +12,10 @@ NormalizedMlp::NormalizedMlp(ActorWeights weights) : m_weights(std::move(weights
     m_invStd = m_weights.stateStd.cwiseInverse();
     m_activations.resize(m_weights.layers.size() + 1);
     m_packed.resize(m_weights.layers.size());
+    for (size_t i = 0; i < m_packed.size(); ++i) {
+        const RowMatrixXf& w = m_weights.layers[i].weight;
+        m_packed[i].pack(w.data(), static_cast<int>(w.rows()), static_cast<int>(w.cols()));
+    }
 }
 
 void NormalizedMlp::forward(const float* inputs, int n, float* outputs) {

@@ -27,7 +27,7 @@ private:
     ActorWeights m_weights;
     Eigen::VectorXf m_invStd;  // 1 / state std
     std::vector<nn::Buffer> m_activations;
-    std::vector<nn::PackedWeights> m_packed;  // per layer, made by the first batched call
+    std::vector<nn::PackedWeights> m_packed;  // per layer, packed at construction
     nn::GemmScratch m_gemm;
 };
 

@@ -107,14 +107,9 @@ void PackedWeights::pack(const float* w, int out, int in) {
     m_out = out;
     m_in = in;
     m_packed = true;
-    const size_t floats = k.packedFloats(out, in);
-    m_storage.assign(floats + 16, 0.0f);
-    const auto address = reinterpret_cast<uintptr_t>(m_storage.data());
-    m_offset = ((64 - address % 64) % 64) / sizeof(float);
-    if (floats > 0) {
-        k.pack(w, out, in, m_storage.data() + m_offset);
-    } else {
-        m_storage.clear();
+    m_storage.assign(k.packedFloats(out, in), 0.0f);
+    if (!m_storage.empty()) {
+        k.pack(w, out, in, m_storage.data());
     }
 }
 

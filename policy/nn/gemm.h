@@ -1,10 +1,12 @@
 #pragma once
-// Single-precision matrix products for the layers: Eigen's GEMM/GEMV kernels, compiled three
-// times (SSE2, AVX2+FMA, AVX-512) and picked at run time from the CPU, so a portable build
-// still runs the widest kernel the machine has. Packing buffers live in GemmScratch, so a
-// product makes no heap allocation once the scratch has grown to its size.
+// Single-precision matrix products for the layers, compiled three times (SSE2, AVX2+FMA,
+// AVX-512) and picked at run time from the CPU, so a portable build still runs the widest kernel
+// the machine has: Eigen's GEMV for one column, the packed kernel of gemm_packed_avx512.inc for
+// batches on AVX-512, Eigen's GEMM otherwise. Packing buffers live in GemmScratch, so a product
+// makes no heap allocation once the scratch has grown to its size.
 
 #include <cstddef>
+#include <new>
 #include <vector>
 
 namespace policy::nn {
@@ -19,7 +21,27 @@ private:
     std::vector<float> m_storage;
 };
 
-// A weight matrix laid out once for the kernel in use (the AVX-512 kernel reads 32-row panels),
+// Allocates on 64-byte boundaries, so a copy of a packing stays aligned.
+template <class T>
+struct AlignedAllocator {
+    using value_type = T;
+    static constexpr std::align_val_t kAlignment{64};
+    AlignedAllocator() = default;
+    template <class U>
+    AlignedAllocator(const AlignedAllocator<U>&) {}
+    T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
+    void deallocate(T* p, size_t) noexcept { ::operator delete(p, kAlignment); }
+    template <class U>
+    bool operator==(const AlignedAllocator<U>&) const {
+        return true;
+    }
+    template <class U>
+    bool operator!=(const AlignedAllocator<U>&) const {
+        return false;
+    }
+};
+
+// A weight matrix laid out once for the kernel in use (the AVX-512 kernel reads 64-row panels),
 // so products with it skip packing the weights on every call. Pack again whenever the weights
 // change.
 class PackedWeights {
@@ -29,11 +51,10 @@ public:
     // Whether pack() ran for an [out, in] matrix.
     bool packs(int out, int in) const { return m_packed && out == m_out && in == m_in; }
     // The packing, or null where the kernel multiplies row-major weights as they are.
-    const float* data() const { return m_storage.empty() ? nullptr : m_storage.data() + m_offset; }
+    const float* data() const { return m_storage.empty() ? nullptr : m_storage.data(); }
 
 private:
-    std::vector<float> m_storage;
-    size_t m_offset = 0;
+    std::vector<float, AlignedAllocator<float>> m_storage;
     int m_out = 0, m_in = 0;
     bool m_packed = false;
 };

@@ -15,6 +15,7 @@ void Linear::load(WeightReader& reader, const std::string& prefix, int inSize, i
     const std::vector<float> b = reader.read(prefix + ".bias", {outSize});
     weight = Eigen::Map<const RowMatrixXf>(w.data(), outSize, inSize);
     bias = Eigen::Map<const Eigen::VectorXf>(b.data(), outSize);
+    packed = PackedWeights{};
 }
 
 void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
@@ -51,6 +52,7 @@ void Conv1d::load(WeightReader& reader, const std::string& prefix, int in, int o
         }
     }
     bias = Eigen::Map<const Eigen::VectorXf>(b.data(), out);
+    packed = PackedWeights{};
 }
 
 void Conv1d::forward(const float* x, int length, int n, float* y, Buffer& cols,
@@ -121,6 +123,7 @@ void MultiheadAttention::load(WeightReader& reader, const std::string& prefix, i
         reader.read(prefix + ".in_proj_weight", {3 * widthSize, widthSize});
     const std::vector<float> b = reader.read(prefix + ".in_proj_bias", {3 * widthSize});
     inProj.weight = Eigen::Map<const RowMatrixXf>(w.data(), 3 * widthSize, widthSize);
+    inProj.packed = PackedWeights{};
     inProj.bias = Eigen::Map<const Eigen::VectorXf>(b.data(), 3 * widthSize);
     outProj.load(reader, prefix + ".out_proj", widthSize, widthSize);
 }

@@ -16,9 +16,12 @@ namespace policy::nn {
 
 // y = W x + b (nn.Linear): tensors `<prefix>.weight` [out, in], `<prefix>.bias` [out].
 struct Linear {
-    RowMatrixXf weight;            // [out, in]; fixed once forward() has run
-    Eigen::VectorXf bias;          // [out]
-    mutable PackedWeights packed;  // weight for the GEMM kernel, made by the first batched call
+    RowMatrixXf weight;    // [out, in]; fixed once forward() has run
+    Eigen::VectorXf bias;  // [out]
+    // weight laid out for the GEMM kernel by the first batched forward (so that code which
+    // rearranges `weight` after load() is still right); load() clears it. That first call
+    // writes it: do not start it on one layer from two threads.
+    mutable PackedWeights packed;
 
     // Reads `<prefix>.weight` and `<prefix>.bias` with the given sizes.
     void load(WeightReader& reader, const std::string& prefix, int in, int out);

@@ -234,16 +234,16 @@ TEST_SUITE("policy") {
         auto critic = policy::loadCriticWeights(goldenPath("critic", "weights"));
         REQUIRE((phase.ok() && vae.ok() && trans.ok() && critic.ok()));
         policy::Critic c(*critic);
-        std::vector<float> in(size_t(60) * 196 * 8, 0.1f), out(size_t(60) * 196 * 8);
+        std::vector<float> in(size_t(60) * 196 * 12, 0.1f), out(size_t(60) * 196 * 12);
         const auto runAll = [&](int n) {
             phase->forward(in.data(), n, out.data());
             vae->reconstruct(in.data(), n, out.data());
             trans->forward(in.data(), in.data(), in.data(), n, out.data());
             c.values(in.data(), n, out.data());
         };
-        runAll(8);
+        runAll(12);  // a whole number of the packed kernel's 6-column tiles
         const long grown = policy::nn::scratchGrowths();
-        for (int n : {8, 1, 3, 8, 1}) {
+        for (int n : {12, 1, 5, 3, 8, 12, 1}) {  // and smaller batches with partial tiles
             runAll(n);
         }
         CHECK(policy::nn::scratchGrowths() == grown);

@@ -48,6 +48,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3,
                         help="rounds of ours-then-PyTorch; the table gives medians over them")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     common = ["--weights", args.weights, "--batches", args.batches, "--seconds", args.seconds]
     batches = [int(b) for b in args.batches.split(",")]
     # Per (model, batch): our value, PyTorch's and their ratio, one entry per round. Model by
@@ -56,7 +58,7 @@ def main():
     ours_info, torch_info = [], []
     for _ in range(args.repeat):
         for model in MODELS:
-            extra = ["actor", "actor_eigen"] if model == "actor" else [model]
+            extra = ["actor", "policy_actor"] if model == "actor" else [model]
             ours_info, mine, floor = run([args.bench, *common, "--models", ",".join(extra)])
             torch_info, reference, _ = run(
                 ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", "/usr/bin/python3",
@@ -74,8 +76,8 @@ def main():
                 theirs.setdefault((name, b), []).append(ref_value)
                 ratios.setdefault((name, b), []).append(value / ref_value)
     print(f"ours: {ours_info}  PyTorch: {torch_info}  rounds: {args.repeat} (medians below)")
-    for model in MODELS + ["actor_eigen"]:
-        title = "actor (policy::Actor, the simulation's runtime)" if model == "actor_eigen" else model
+    for model in MODELS + ["policy_actor"]:
+        title = "actor as policy::Actor (the simulation's)" if model == "policy_actor" else model
         print(f"\n{title}")
         print(f"| {'measure':<26} | {'ours':>12} | {'PyTorch':>12} | {'ratio':>7} |")
         print(f"|{'-' * 28}|{'-' * 14}|{'-' * 14}|{'-' * 9}|")

@@ -70,6 +70,10 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
 sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
     SessionOptions options = flags.options;
     options.drive = flags.drive == "reference" ? DriveMode::Reference : DriveMode::Policy;
+    options.ratesGiven = !flags.argsPath.empty();
+    for (int rate = 0; rate < 3; ++rate) {  // --physics-rate, --pd-rate, --policy-rate
+        options.ratesGiven = options.ratesGiven || flags.environmentFlags[rate]->count() > 0;
+    }
     if (flags.argsPath.empty()) {
         return options;
     }
@@ -113,6 +117,9 @@ int runHeadless(Session& session, double seconds, bool json) {
     std::printf("charsim run: %.2f s simulated with %s drive (%s)\n", status.simTime,
                 toString(options.drive), status.weightsDescription.c_str());
     std::printf("  motion       %s\n", options.motionPath.c_str());
+    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n",
+                options.environment.physicsRate, options.environment.pdRate,
+                options.environment.policyRate, status.ratesSource.c_str());
     std::printf("  episodes     %d (falls %d, invalid %d)\n", status.episodes, status.falls,
                 status.invalidEpisodes);
     std::printf("  mean episode %.3f s\n", meanLength);
@@ -128,6 +135,9 @@ int runHeadless(Session& session, double seconds, bool json) {
             {"character", options.characterPath},
             {"gains", options.gainsPath},
             {"motion", options.motionPath},
+            {"physics_rate", options.environment.physicsRate},
+            {"pd_rate", options.environment.pdRate},
+            {"policy_rate", options.environment.policyRate},
             {"seed", options.seed},
             {"episodes", status.episodes},
             {"falls", status.falls},

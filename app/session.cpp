@@ -1,8 +1,11 @@
 #include "app/session.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "policy/actor.h"
@@ -59,6 +62,9 @@ public:
     void snapshot(SceneSnapshot& out) const override;
 
 private:
+    // Applies a policy file's trained rates unless rates were given; warns when they differ.
+    void adoptTrainedRates(const policy::TrainedRates& trained, const std::string& policyPath);
+
     // Description: loaded once.
     SessionOptions m_options;
     sim::Character m_character;
@@ -77,8 +83,32 @@ private:
     Eigen::VectorXf m_stateFloat, m_actionFloat;
 };
 
+void SimulationSession::adoptTrainedRates(const policy::TrainedRates& trained,
+                                          const std::string& policyPath) {
+    if (!trained.known()) {
+        return;
+    }
+    sim::EnvSettings& env = m_options.environment;
+    if (!m_options.ratesGiven) {
+        env.physicsRate = trained.physics;
+        env.pdRate = trained.pd;
+        env.policyRate = trained.policy;
+        m_status.ratesSource = "the policy file";
+        return;
+    }
+    if (env.physicsRate != trained.physics || env.pdRate != trained.pd ||
+        env.policyRate != trained.policy) {
+        spdlog::warn(
+            "{} was trained at physics {} Hz, PD {} Hz, policy {} Hz; running at {}, {} "
+            "and {} Hz as asked",
+            policyPath, trained.physics, trained.pd, trained.policy, env.physicsRate, env.pdRate,
+            env.policyRate);
+    }
+}
+
 sim::Status SimulationSession::load(const SessionOptions& options) {
     m_options = options;
+    m_status.ratesSource = m_options.ratesGiven ? "as given" : "defaults";
     auto resolve = [](std::string& path, const char* fallback) {
         if (path.empty()) {
             path = defaultAssetPath(fallback);
@@ -104,6 +134,22 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     }
     m_motion = std::move(motion).value();
 
+    // Policy weights: the given file, else the shipped walk policy, else a seeded init (made
+    // once the environment knows the action normalization).
+    std::string policyPath = m_options.policyPath;
+    if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
+        policyPath = defaultAssetPath(kDefaultPolicy);
+    }
+    std::optional<policy::ActorWeights> loadedWeights;
+    if (!policyPath.empty()) {
+        auto weights = policy::loadActorWeights(policyPath);
+        if (!weights) {
+            return sim::Error{weights.error()};
+        }
+        loadedWeights = std::move(weights).value();
+        adoptTrainedRates(loadedWeights->trainedRates, policyPath);
+    }
+
     sim::EnvSettings settings = m_options.environment;
     settings.measureTime = m_options.measureTime;
     auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, settings);
@@ -112,18 +158,9 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     }
     m_env = std::move(env).value();
 
-    // Policy weights: the given file, else the shipped walk policy, else a seeded init.
     const sim::ActionNormalization& norm = m_env->actionNorm();
-    std::string policyPath = m_options.policyPath;
-    if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
-        policyPath = defaultAssetPath(kDefaultPolicy);
-    }
-    if (!policyPath.empty()) {
-        auto weights = policy::loadActorWeights(policyPath);
-        if (!weights) {
-            return sim::Error{weights.error()};
-        }
-        m_actor = std::make_unique<policy::Actor>(std::move(weights).value());
+    if (loadedWeights) {
+        m_actor = std::make_unique<policy::Actor>(std::move(*loadedWeights));
     } else {
         const Eigen::VectorXf mean = (-norm.offset).cast<float>();
         const Eigen::VectorXf std = norm.scale.cwiseInverse().cast<float>();

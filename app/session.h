@@ -32,7 +32,10 @@ struct SessionOptions {
     unsigned long long seed = 1;
     double startTime = -1;         // >= 0: every reset starts the clip here; < 0: random (RSI)
     sim::EnvSettings environment;  // rates, world scale, fall contacts, episode limit
-    bool measureTime = false;      // fill SessionStatus::stageSeconds (a little overhead)
+    // The rates in `environment` were chosen (by flags or an args file). If not, a policy file
+    // that records the rates it was trained at (charsim's own actors do) sets them.
+    bool ratesGiven = false;
+    bool measureTime = false;  // fill SessionStatus::stageSeconds (a little overhead)
 };
 
 // Wall time per stage of the control steps so far [s] (with SessionOptions::measureTime).
@@ -68,7 +71,8 @@ struct SessionStatus {
     double finishedEpisodeSeconds = 0;  // total length of finished episodes [s]
     int finishedEpisodes = 0;
     RewardReadout lastReward;
-    std::string weightsDescription;  // which weights the policy runs
+    std::string weightsDescription;        // which weights the policy runs
+    std::string ratesSource = "defaults";  // where the simulation rates came from
     StageSeconds stageSeconds;
     // Control steps in a row that simulated no time (each ended invalid before its first
     // update: a non-finite action or torque). Loops that run "until S seconds" watch it.

@@ -139,6 +139,12 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
                       "samples over which the exploration rate goes from 1 to 0.2");
     train->add_option("--normalizer-samples", o.ppo.normalizerSamples,
                       "samples the state normalizer is fitted on");
+    train->add_option("--physics-rate", o.environment.physicsRate, "Bullet steps per second")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--pd-rate", o.environment.pdRate, "PD updates per second")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--policy-rate", o.environment.policyRate, "policy queries per second")
+        ->check(CLI::PositiveNumber);
     return train;
 }
 
@@ -174,7 +180,8 @@ int runTrain(TrainOptions options) {
         std::fprintf(stderr, "charsim train: %s\n", motion.error().c_str());
         return 1;
     }
-    auto created = policy::PpoTrainer::create(*character, *gains, *motion, sim::EnvSettings{}, ppo);
+    auto created =
+        policy::PpoTrainer::create(*character, *gains, *motion, options.environment, ppo);
     if (!created) {
         std::fprintf(stderr, "charsim train: %s\n", created.error().c_str());
         return 1;
@@ -207,6 +214,9 @@ int runTrain(TrainOptions options) {
                 options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
                 options.optimizer.c_str(), options.resume ? "resuming after" : "from",
                 trainer.iteration());
+    const sim::EnvSettings& rates = options.environment;
+    std::printf("  physics %g Hz, stable PD %g Hz, policy %g Hz (recorded in the actor file)\n",
+                rates.physicsRate, rates.pdRate, rates.policyRate);
     std::signal(SIGINT, onInterrupt);
     const bool tty = isatty(fileno(stdout)) != 0;
     const long long startIteration = trainer.iteration(), startSamples = trainer.samples();

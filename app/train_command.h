@@ -21,6 +21,7 @@ struct TrainOptions {
     std::string optimizer = "momentum";    // momentum or adam (both networks)
     double actorStep = 0, criticStep = 0;  // 0: the optimizer's default
     policy::PpoSettings ppo;
+    sim::EnvSettings environment;  // rates; the actor file records them for `run`
 };
 
 // Adds the `train` subcommand and its flags, filling `options` when parsed.

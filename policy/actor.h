@@ -23,6 +23,15 @@ struct DenseLayer {
 };
 
 // Everything the actor needs; sizes are read from the tensors.
+// The simulation rates a policy was trained at [Hz]; 0 where unknown (files from elsewhere).
+struct TrainedRates {
+    double physics = 0;  // Bullet steps per second
+    double pd = 0;       // stable-PD updates per second
+    double policy = 0;   // policy queries per second
+
+    bool known() const { return physics > 0 && pd > 0 && policy > 0; }
+};
+
 struct ActorWeights {
     Eigen::VectorXf stateMean;       // [stateSize] normalizer mean, x = (s - mean) / std
     Eigen::VectorXf stateStd;        // [stateSize] normalizer std (raw, not inverted)
@@ -30,6 +39,7 @@ struct ActorWeights {
     Eigen::VectorXf actionStd;       // [actionSize]
     std::vector<DenseLayer> layers;  // ReLU after every layer except the last
     std::string description;         // where the weights came from, for logs and the UI
+    TrainedRates trainedRates;       // written and read as safetensors metadata
 };
 
 // Checks that layer shapes chain and normalizer sizes match; returns "" or what is wrong.

@@ -5,9 +5,12 @@
 #include "policy/tf_checkpoint.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace policy {
@@ -74,6 +77,44 @@ sim::Status checkValues(const ActorWeights& w, const std::string& path) {
                        false);
     }
     return st;
+}
+
+// Metadata keys of TrainedRates, in the order of its fields.
+constexpr const char* kRateKeys[] = {"physics_rate", "pd_rate", "policy_rate"};
+
+std::string rateText(double hertz) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", hertz);
+    return text;
+}
+
+// Reads the three rate entries of a safetensors __metadata__: all or none, each a positive
+// finite number of Hz.
+sim::Result<TrainedRates> readTrainedRates(const SafetensorsFile& file) {
+    TrainedRates rates;
+    double* fields[] = {&rates.physics, &rates.pd, &rates.policy};
+    int present = 0;
+    for (int i = 0; i < 3; ++i) {
+        const auto entry = file.metadata.find(kRateKeys[i]);
+        if (entry == file.metadata.end()) {
+            continue;
+        }
+        ++present;
+        const char* text = entry->second.c_str();
+        char* end = nullptr;
+        const double value = std::strtod(text, &end);
+        if (end == text || *end != '\0' || !std::isfinite(value) || !(value > 0)) {
+            return Error{file.path + ": metadata '" + kRateKeys[i] + "' is \"" + entry->second +
+                         "\" (expected a positive number of Hz)"};
+        }
+        *fields[i] = value;
+    }
+    if (present != 0 && present != 3) {
+        return Error{file.path +
+                     ": metadata gives only some of physics_rate, pd_rate and policy_rate "
+                     "(expected all three or none)"};
+    }
+    return rates;
 }
 
 }  // namespace
@@ -165,6 +206,11 @@ sim::Result<ActorWeights> loadSafetensorsActor(const std::string& path) {
     const auto description = file->metadata.find("description");
     w.description =
         description != file->metadata.end() ? description->second : "safetensors " + path;
+    auto rates = readTrainedRates(*file);
+    if (!rates) {
+        return Error{rates.error()};
+    }
+    w.trainedRates = *rates;
     return w;
 }
 
@@ -221,8 +267,15 @@ sim::Status saveActorWeights(const std::string& path, const ActorWeights& w) {
         tensors.push_back(
             makeF32Tensor(name, {v->size()}, v->data(), static_cast<size_t>(v->size())));
     }
-    return writeSafetensors(path, tensors,
-                            {{"description", w.description}, {"format", "charsim actor v1"}});
+    std::map<std::string, std::string> metadata = {{"description", w.description},
+                                                   {"format", "charsim actor v1"}};
+    if (w.trainedRates.known()) {
+        const double rates[] = {w.trainedRates.physics, w.trainedRates.pd, w.trainedRates.policy};
+        for (int i = 0; i < 3; ++i) {
+            metadata[kRateKeys[i]] = rateText(rates[i]);
+        }
+    }
+    return writeSafetensors(path, tensors, metadata);
 }
 
 }  // namespace policy

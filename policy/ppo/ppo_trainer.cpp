@@ -461,6 +461,8 @@ ActorWeights PpoTrainer::actorWeights(const std::string& description) const {
         weights.layers.push_back({m_actor.weight(l), m_actor.bias(l)});
     }
     weights.description = description;
+    weights.trainedRates = {m_environment.physicsRate, m_environment.pdRate,
+                            m_environment.policyRate};
     return weights;
 }
 

@@ -9,6 +9,7 @@
 
 #include "app/session.h"
 #include "policy/actor.h"
+#include "policy/weights.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -57,6 +58,30 @@ TEST_SUITE("app") {
         CHECK(session->status().simTime <= 1.0 + 1e-9);
         CHECK(session->status().controlSteps == 30);
         CHECK(session->status().episodes >= 1);
+    }
+
+    TEST_CASE("a policy file's trained rates set the session's unless rates were given") {
+        policy::ActorWeights weights = policy::makeInitialActor(197, 36, Eigen::VectorXf::Zero(36),
+                                                                Eigen::VectorXf::Ones(36), 4);
+        weights.trainedRates = {600, 300, 30};
+        const auto path =
+            std::filesystem::temp_directory_path() / "charsim_rates_actor.safetensors";
+        REQUIRE(policy::saveActorWeights(path.string(), weights));
+
+        app::SessionOptions options;
+        options.policyPath = path.string();
+        auto adopted = open(options);
+        CHECK(adopted->options().environment.physicsRate == 600);
+        CHECK(adopted->options().environment.pdRate == 300);
+        CHECK(adopted->status().ratesSource == "the policy file");
+        adopted->advanceControlStep();
+        CHECK(adopted->status().simTime == doctest::Approx(1.0 / 30));
+
+        options.ratesGiven = true;  // e.g. --physics-rate 1200 on the command line
+        auto given = open(options);
+        CHECK(given->options().environment.physicsRate == 1200);
+        CHECK(given->options().environment.pdRate == 600);
+        CHECK(given->status().ratesSource == "as given");
     }
 
     TEST_CASE("two sessions with one seed give bitwise-identical states after 2 s") {

@@ -50,6 +50,8 @@ TEST_SUITE("app") {
         REQUIRE(weights.ok());
         CHECK(weights->layers.size() == 2);
         CHECK(weights->description.find("iteration 2") != std::string::npos);
+        CHECK(weights->trainedRates.physics == 1200);  // the defaults, recorded for `run`
+        CHECK(weights->trainedRates.policy == 30);
 
         app::TrainOptions resumed = tinyRun(out, 3);
         resumed.resume = true;
@@ -58,6 +60,22 @@ TEST_SUITE("app") {
         auto after = policy::loadActorWeights(out + "/actor.safetensors");
         REQUIRE(after.ok());
         CHECK(after->description.find("iteration 3") != std::string::npos);
+    }
+
+    TEST_CASE("charsim train at a chosen physics rate records it in the actor file") {
+        const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_command_rates";
+        std::filesystem::remove_all(out);
+        app::TrainOptions o = tinyRun(out, 1);
+        o.environment.physicsRate = 600;
+        REQUIRE(app::runTrain(o) == 0);
+        auto weights = policy::loadActorWeights(out + "/actor.safetensors");
+        REQUIRE(weights.ok());
+        CHECK(weights->trainedRates.physics == 600);
+        CHECK(weights->trainedRates.pd == 600);
+
+        o.environment.physicsRate = 500;  // not a whole multiple of the PD rate
+        std::filesystem::remove_all(out);
+        CHECK(app::runTrain(o) == 1);
     }
 
     TEST_CASE("charsim train --resume without a checkpoint fails with the path named") {

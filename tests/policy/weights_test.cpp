@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <string>
 
 namespace {
@@ -81,6 +82,51 @@ TEST_SUITE("policy") {
         for (size_t l = 0; l < 3; ++l) {
             CHECK(back->layers[l].weight == w.layers[l].weight);
             CHECK(back->layers[l].bias == w.layers[l].bias);
+        }
+    }
+
+    TEST_CASE(
+        "the rates an actor was trained at survive a save and load, and bad ones are refused") {
+        policy::ActorWeights w = smallActor();
+        CHECK_FALSE(policy::loadActorWeights([&] {
+                        const std::string path = tempPath("no_rates.safetensors");
+                        REQUIRE(policy::saveActorWeights(path, w));
+                        return path;
+                    }())
+                        ->trainedRates.known());
+        w.trainedRates = {600, 600, 30};
+        const std::string path = tempPath("rates.safetensors");
+        REQUIRE(policy::saveActorWeights(path, w));
+        auto back = policy::loadActorWeights(path);
+        REQUIRE_MESSAGE(back.ok(), back.error());
+        CHECK(back->trainedRates.physics == 600);
+        CHECK(back->trainedRates.pd == 600);
+        CHECK(back->trainedRates.policy == 30);
+
+        // The same tensors with edited metadata.
+        auto read = policy::readSafetensors(path);
+        REQUIRE(read.ok());
+        std::vector<policy::SafetensorsTensor> tensors;
+        for (const policy::SafetensorsEntry& e : read->entries) {
+            std::vector<float> v = *read->floats(e);
+            tensors.push_back(policy::makeF32Tensor(e.name, e.shape, v.data(), v.size()));
+        }
+        const std::map<std::string, std::string> bad[] = {
+            {{"physics_rate", "fast"}, {"pd_rate", "600"}, {"policy_rate", "30"}},
+            {{"physics_rate", "-600"}, {"pd_rate", "600"}, {"policy_rate", "30"}},
+            {{"physics_rate", "inf"}, {"pd_rate", "600"}, {"policy_rate", "30"}},
+            {{"physics_rate", "600"}}};
+        const char* expected[] = {"metadata 'physics_rate' is \"fast\" (expected a positive",
+                                  "metadata 'physics_rate' is \"-600\"",
+                                  "metadata 'physics_rate' is \"inf\"",
+                                  "expected all three or none"};
+        for (int i = 0; i < 4; ++i) {
+            const std::string edited = tempPath("bad_rates.safetensors");
+            REQUIRE(policy::writeSafetensors(edited, tensors, bad[i]));
+            auto refused = policy::loadActorWeights(edited);
+            REQUIRE_FALSE(refused.ok());
+            CHECK_MESSAGE(refused.error().find(edited) != std::string::npos, refused.error());
+            CHECK_MESSAGE(refused.error().find(expected[i]) != std::string::npos, refused.error());
         }
     }
 

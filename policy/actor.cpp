@@ -91,12 +91,8 @@ void Actor::actBatch(const Eigen::Ref<const Eigen::MatrixXf>& states,
     for (size_t i = 0; i <= last; ++i) {
         Eigen::MatrixXf& out = m_batchActivations[i + 1];
         out.resize(w.layers[i].weight.rows(), n);
-        out.colwise() = w.layers[i].bias;
-        nn::multiplyPacked(w.layers[i].weight, m_packed[i], m_batchActivations[i].data(),
-                           static_cast<int>(n), out.data(), m_gemm);
-        if (i != last) {
-            out = out.cwiseMax(0.0f);
-        }
+        nn::denseForward(w.layers[i].weight, w.layers[i].bias, i != last, m_packed[i],
+                         m_batchActivations[i].data(), static_cast<int>(n), out.data(), m_gemm);
     }
     actions = (m_batchActivations.back().array().colwise() * w.actionStd.array()).matrix();
     actions.colwise() += w.actionMean;

@@ -35,11 +35,7 @@ void NormalizedMlp::forward(const float* inputs, int n, float* outputs) {
         const int rows = static_cast<int>(layer.weight.rows());
         const size_t count = static_cast<size_t>(rows) * n;
         float* y = i == last ? outputs : m_activations[i + 1].get(count);
-        MatrixMap(y, rows, n).colwise() = layer.bias;
-        nn::multiplyPacked(layer.weight, m_packed[i], x, n, y, m_gemm);
-        if (i != last) {
-            nn::relu(y, count);
-        }
+        nn::denseForward(layer.weight, layer.bias, i != last, m_packed[i], x, n, y, m_gemm);
         x = y;
     }
     MatrixMap out(outputs, outputSize(), n);

@@ -12,7 +12,7 @@ size_t gemmSse2Blocking(int out, int in, int n);
 size_t gemmSse2PackedFloats(int out, int in);
 void gemmSse2Pack(const float* w, int out, int in, float* packed);
 void gemmSse2Run(const float* w, const float* packed, int out, int in, const float* x, int n,
-                 float* y, float* space);
+                 float* y, float* space, const GemmOutput& output);
 bool gemmAvx2Available();
 void gemmAvx2Elu(float* x, size_t count);
 void gemmAvx2Gelu(float* x, size_t count);
@@ -20,7 +20,7 @@ size_t gemmAvx2Blocking(int out, int in, int n);
 size_t gemmAvx2PackedFloats(int out, int in);
 void gemmAvx2Pack(const float* w, int out, int in, float* packed);
 void gemmAvx2Run(const float* w, const float* packed, int out, int in, const float* x, int n,
-                 float* y, float* space);
+                 float* y, float* space, const GemmOutput& output);
 bool gemmAvx512Available();
 void gemmAvx512Elu(float* x, size_t count);
 void gemmAvx512Gelu(float* x, size_t count);
@@ -28,7 +28,7 @@ size_t gemmAvx512Blocking(int out, int in, int n);
 size_t gemmAvx512PackedFloats(int out, int in);
 void gemmAvx512Pack(const float* w, int out, int in, float* packed);
 void gemmAvx512Run(const float* w, const float* packed, int out, int in, const float* x, int n,
-                   float* y, float* space);
+                   float* y, float* space, const GemmOutput& output);
 }  // namespace detail
 
 namespace {
@@ -40,7 +40,8 @@ struct Kernel {
     size_t (*blocking)(int, int, int);
     size_t (*packedFloats)(int, int);
     void (*pack)(const float*, int, int, float*);
-    void (*run)(const float*, const float*, int, int, const float*, int, float*, float*);
+    void (*run)(const float*, const float*, int, int, const float*, int, float*, float*,
+                const GemmOutput&);
     void (*elu)(float*, size_t);
     void (*gelu)(float*, size_t);
 };
@@ -113,12 +114,17 @@ void PackedWeights::pack(const float* w, int out, int in) {
     }
 }
 
-void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
-                    GemmScratch& scratch, const PackedWeights* packed) {
+void gemmLayer(const float* w, int out, int in, const float* x, int n, float* y,
+               const GemmOutput& output, GemmScratch& scratch, const PackedWeights* packed) {
     const Kernel& k = kernel();
     const size_t space = k.blocking(out, in, n);
     const float* prepacked = packed != nullptr && packed->packs(out, in) ? packed->data() : nullptr;
-    k.run(w, prepacked, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr);
+    k.run(w, prepacked, out, in, x, n, y, space > 0 ? scratch.get(space) : nullptr, output);
+}
+
+void gemmAccumulate(const float* w, int out, int in, const float* x, int n, float* y,
+                    GemmScratch& scratch, const PackedWeights* packed) {
+    gemmLayer(w, out, in, x, n, y, GemmOutput{}, scratch, packed);
 }
 
 void eluInPlace(float* x, size_t count) {

@@ -27,10 +27,18 @@ void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x,
     gemmAccumulate(w.data(), out, in, x, n, y, scratch, &packed);
 }
 
+void denseForward(const RowMatrixXf& w, const Eigen::VectorXf& bias, bool relu,
+                  PackedWeights& packed, const float* x, int n, float* y, GemmScratch& scratch) {
+    const int out = static_cast<int>(w.rows()), in = static_cast<int>(w.cols());
+    assert(bias.size() == out);
+    if (n > 1 && !packed.packs(out, in)) {
+        packed.pack(w.data(), out, in);
+    }
+    gemmLayer(w.data(), out, in, x, n, y, GemmOutput{bias.data(), relu}, scratch, &packed);
+}
+
 void Linear::forward(const float* x, int n, float* y, GemmScratch& scratch) const {
-    // Start from the bias and accumulate the product onto it.
-    MatrixMap(y, out(), n).colwise() = bias;
-    multiplyPacked(weight, packed, x, n, y, scratch);
+    denseForward(weight, bias, false, packed, x, n, y, scratch);
 }
 
 void Conv1d::load(WeightReader& reader, const std::string& prefix, int in, int out, int kernelSize,
@@ -77,9 +85,7 @@ void Conv1d::forward(const float* x, int length, int n, float* y, Buffer& cols,
             }
         }
     }
-    const int columns = outLen * n;
-    MatrixMap(y, outChannels, columns).colwise() = bias;
-    multiplyPacked(weight, packed, c, columns, y, scratch);
+    denseForward(weight, bias, false, packed, c, outLen * n, y, scratch);
 }
 
 void upsampleNearest(const float* x, int channels, int length, int n, int factor, float* y) {

@@ -93,6 +93,9 @@ struct MultiheadAttention {
 // more than one column (a single column reads w directly).
 void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
                     GemmScratch& scratch);
+// y [out, n] = w x [in, n] + bias, then max(y, 0) when `relu`; `packed` as for multiplyPacked.
+void denseForward(const RowMatrixXf& w, const Eigen::VectorXf& bias, bool relu,
+                  PackedWeights& packed, const float* x, int n, float* y, GemmScratch& scratch);
 
 // In-place activations over `count` floats.
 void relu(float* x, size_t count);

@@ -137,6 +137,46 @@ TEST_SUITE("policy") {
         CHECK(plain == packed);
     }
 
+    TEST_CASE("a dense layer's fused bias and ReLU give the bits of separate passes") {
+        // Edge rows, several depth blocks (the bias enters in the first, the ReLU in the last),
+        // one depth block (both in one store), the GEMV and Eigen paths; NaN must survive the
+        // ReLU and -0 stay -0, as std::max(y, 0) leaves them.
+        const std::vector<Product> products{
+            {70, 600, 13}, {1024, 197, 40}, {36, 512, 250}, {8, 40, 9}, {300, 200, 1}};
+        policy::nn::GemmScratch scratch;
+        uint64_t seed = 21;
+        for (const Product& p : products) {
+            for (const bool relu : {false, true}) {
+                policy::Random random(seed++);
+                const std::vector<float> w =
+                    randomFloats(static_cast<size_t>(p.out) * p.in, random);
+                std::vector<float> x = randomFloats(static_cast<size_t>(p.in) * p.n, random);
+                const std::vector<float> bias = randomFloats(static_cast<size_t>(p.out), random);
+                x[0] = std::nanf("");  // column 0 turns NaN wherever row weights meet it
+                policy::nn::PackedWeights packing;
+                packing.pack(w.data(), p.out, p.in);
+
+                std::vector<float> separate(static_cast<size_t>(p.out) * p.n);
+                for (int j = 0; j < p.n; ++j) {
+                    std::copy(bias.begin(), bias.end(), separate.begin() + j * p.out);
+                }
+                policy::nn::gemmAccumulate(w.data(), p.out, p.in, x.data(), p.n, separate.data(),
+                                           scratch, &packing);
+                if (relu) {
+                    for (float& v : separate) {
+                        v = std::max(v, 0.0f);
+                    }
+                }
+                std::vector<float> fused(separate.size(), 123.0f);  // old values must not leak
+                policy::nn::gemmLayer(w.data(), p.out, p.in, x.data(), p.n, fused.data(),
+                                      {bias.data(), relu}, scratch, &packing);
+                INFO("out " << p.out << " in " << p.in << " n " << p.n << " relu " << relu);
+                REQUIRE(std::isnan(fused[0]));
+                REQUIRE(std::memcmp(fused.data(), separate.data(), fused.size() * 4) == 0);
+            }
+        }
+    }
+
     TEST_CASE("vectorized ELU follows expm1 across the negative range and passes positives") {
         std::vector<float> x;
         for (int i = -200000; i <= 2000; ++i) {

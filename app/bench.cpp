@@ -24,6 +24,8 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
     SessionOptions timed = sessionOptions;
     timed.measureTime = true;
     std::vector<RunResult> runs;
+    // The rates as the sessions ran them: a policy file may have set them.
+    sim::EnvSettings rates = sessionOptions.environment;
     for (int r = 0; r < options.runs; ++r) {
         auto session = Session::create(timed);
         if (!session) {
@@ -31,6 +33,7 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
             return 1;
         }
         Session& s = **session;
+        rates = s.options().environment;
         const auto start = std::chrono::steady_clock::now();
         while (s.status().simTime < options.seconds - 1e-9) {
             s.advanceControlStep();
@@ -64,8 +67,8 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
     const double readback = 1e6 * middle.stages.readback / steps;
     const double total = 1e6 * middle.wall / steps;
     const double speed = middle.stepsPerSecond;
-    const int physicsSteps = static_cast<int>(
-        sessionOptions.environment.physicsRate / sessionOptions.environment.policyRate + 0.5);
+    const int physicsSteps = static_cast<int>(rates.physicsRate / rates.policyRate + 0.5);
+    const sim::EnvSettings coreRates;  // the defaults are the 2018 core's
 
     std::printf("\ncharsim bench: %s drive, %.0f simulated s per run, median of %d runs\n",
                 toString(sessionOptions.drive), options.seconds, options.runs);
@@ -81,6 +84,14 @@ int runBench(const SessionOptions& sessionOptions, const BenchOptions& options) 
         "  DeepMimic core, estimated  %8.1f  steps/s on this machine (Bullet here / %.0f %%)"
         "; ratio %.2f\n",
         estimatedBaseline, 100 * options.baselineBulletShare, speed / estimatedBaseline);
+    if (rates.physicsRate != coreRates.physicsRate || rates.pdRate != coreRates.pdRate ||
+        rates.policyRate != coreRates.policyRate) {
+        std::printf(
+            "  (these rates, %g / %g / %g Hz, are not the core's %g / %g / %g Hz: the two "
+            "ratios compare different amounts of simulation)\n",
+            rates.physicsRate, rates.pdRate, rates.policyRate, coreRates.physicsRate,
+            coreRates.pdRate, coreRates.policyRate);
+    }
     std::printf("  cost per control step [us] %8.1f\n", total);
     std::printf("    network (state + MLP)    %8.1f  %5.1f %%\n", network, 100 * network / total);
     std::printf("    stable PD                %8.1f  %5.1f %%\n", pd, 100 * pd / total);

@@ -35,6 +35,15 @@ std::vector<int> hiddenSizes(const policy::ActorWeights& weights) {
     return sizes;
 }
 
+// An optimizer of `kind` with the step size `charsim train` defaults to for it.
+policy::OptimizerSettings defaultOptimizer(policy::OptimizerKind kind, bool critic) {
+    policy::OptimizerSettings optimizer;
+    optimizer.kind = kind;
+    const bool adam = kind == policy::OptimizerKind::Adam;
+    optimizer.stepSize = critic ? (adam ? 1e-3 : 1e-2) : (adam ? 1e-4 : 2.5e-6);
+    return optimizer;
+}
+
 void pushCapped(std::vector<float>& history, double value, int capacity) {
     history.push_back(static_cast<float>(value));
     if (static_cast<int>(history.size()) > std::max(capacity, 1)) {
@@ -68,9 +77,21 @@ sim::Result<std::unique_ptr<TrainingController>> TrainingController::create(
     }
     c->m_motion = std::move(motion).value();
 
-    // Fine-tuning takes the network shape from the weights it starts from.
+    // Fine-tuning takes the network shape from the weights it starts from, resuming from the
+    // checkpoint.
     policy::PpoSettings ppo = settings.ppo;
-    if (settings.fineTune) {
+    const std::string checkpoint = settings.outDir + "/checkpoint.safetensors";
+    if (settings.start == TrainingStart::Resume) {
+        auto shape = policy::readCheckpointShape(checkpoint);
+        if (!shape) {
+            return sim::Error{"resume: " + shape.error()};
+        }
+        ppo.actorHidden = shape->actorHidden;
+        ppo.criticHidden = shape->criticHidden;
+        ppo.actorOptimizer = defaultOptimizer(shape->actorOptimizer, false);
+        ppo.criticOptimizer = defaultOptimizer(shape->criticOptimizer, true);
+    }
+    if (settings.start == TrainingStart::FineTune) {
         if (initial == nullptr) {
             return sim::Error{"fine-tuning needs the session's policy weights; it has none"};
         }
@@ -83,10 +104,17 @@ sim::Result<std::unique_ptr<TrainingController>> TrainingController::create(
         return sim::Error{trainer.error()};
     }
     c->m_trainer = std::move(trainer).value();
-    if (settings.fineTune) {
+    if (settings.start == TrainingStart::FineTune) {
         if (sim::Status init = c->m_trainer->initActor(*initial); !init) {
             return sim::Error{"fine-tuning: " + init.error()};
         }
+    }
+    if (settings.start == TrainingStart::Resume) {
+        if (sim::Status loaded = c->m_trainer->loadCheckpoint(checkpoint); !loaded) {
+            return sim::Error{"resume: " + loaded.error()};
+        }
+        c->m_progress.iteration = c->m_trainer->iteration();
+        c->m_progress.samples = c->m_trainer->samples();
     }
     c->m_thread = std::thread([raw = c.get()] { raw->run(); });
     return std::unique_ptr<TrainingController>(std::move(c));
@@ -268,11 +296,14 @@ void TrainingPanel::draw(Session& session) {
     }
     const TrainingProgress progress = m_controller ? m_controller->progress() : TrainingProgress{};
     ImGui::BeginDisabled(m_controller != nullptr);
-    int start = m_settings.fineTune ? 1 : 0;
-    ImGui::RadioButton("from scratch", &start, 0);
+    int start = static_cast<int>(m_settings.start);
+    ImGui::RadioButton("from scratch", &start, static_cast<int>(TrainingStart::Scratch));
     ImGui::SameLine();
-    ImGui::RadioButton("fine-tune loaded policy", &start, 1);
-    m_settings.fineTune = start == 1;
+    ImGui::RadioButton("fine-tune loaded policy", &start,
+                       static_cast<int>(TrainingStart::FineTune));
+    ImGui::RadioButton("resume the output folder's checkpoint", &start,
+                       static_cast<int>(TrainingStart::Resume));
+    m_settings.start = static_cast<TrainingStart>(start);
     ImGui::EndDisabled();
     drawButtons(session, progress);
     ImGui::InputText("output folder", m_outDir, sizeof(m_outDir));

@@ -20,12 +20,19 @@
 
 namespace app {
 
+// Where a run in the window starts from.
+enum class TrainingStart {
+    Scratch,   // new networks
+    FineTune,  // the actor from the session's weights; the critic learns first
+    Resume,    // outDir/checkpoint.safetensors (from the panel's Save or `charsim train`)
+};
+
 // How the window trains: the trainer's settings plus where the panel saves.
 struct TrainingSettings {
     // DeepMimic's settings with Adam (1e-4 / 1e-3) and one sampling thread, so the window keeps
     // a core to itself on small machines.
     policy::PpoSettings ppo = defaultPpo();
-    bool fineTune = false;                     // start the actor from the session's weights
+    TrainingStart start = TrainingStart::Scratch;
     int fineTuneFreezeIterations = 5;          // fine-tuning trains only the critic at first
     std::string outDir = "runs/gui_training";  // Save writes actor and checkpoint here
     int historyLength = 300;                   // iterations kept for the plots
@@ -52,8 +59,10 @@ struct TrainingProgress {
 // iterations while asked to. The trainer is only touched from that thread once it exists.
 class TrainingController {
 public:
-    // Loads the session's files and builds the trainer; with settings.fineTune the actor starts
-    // from `initial` (its hidden sizes replace the settings'). Errors name the file or the size.
+    // Loads the session's files and builds the trainer. Fine-tuning starts the actor from
+    // `initial` (its hidden sizes replace the settings'); resuming takes network sizes and
+    // optimizers from the checkpoint (step sizes are those optimizers' defaults) and continues
+    // its counters. Errors name the file or the size.
     static sim::Result<std::unique_ptr<TrainingController>> create(
         const SessionOptions& files, const TrainingSettings& settings,
         const policy::ActorWeights* initial);

@@ -3,6 +3,7 @@
 // and generator state, doubles written as hex floats so they read back bit for bit.
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -43,6 +44,22 @@ std::string joined(const std::vector<int>& sizes) {
         out += (out.empty() ? "" : ",") + std::to_string(s);
     }
     return out;
+}
+
+// The value of a metadata entry, empty when it is missing.
+std::string metadataValue(const SafetensorsFile& file, const std::string& key) {
+    auto it = file.metadata.find(key);
+    return it == file.metadata.end() ? std::string() : it->second;
+}
+
+// A safetensors file whose metadata says it is a PPO checkpoint.
+sim::Result<SafetensorsFile> readCheckpointFile(const std::string& path) {
+    auto file = readSafetensors(path);
+    if (file && metadataValue(*file, "format") != kFormat) {
+        return sim::Error{path + ": not a PPO checkpoint (metadata format '" +
+                          metadataValue(*file, "format") + "', expected '" + kFormat + "')"};
+    }
+    return file;
 }
 
 // Reads tensors back by name with the expected dtype and length.
@@ -132,19 +149,67 @@ sim::Status PpoTrainer::saveCheckpoint(const std::string& path) const {
     return sim::Status::success();
 }
 
-sim::Status PpoTrainer::loadCheckpoint(const std::string& path) {
-    auto file = readSafetensors(path);
+sim::Result<CheckpointShape> readCheckpointShape(const std::string& path) {
+    auto file = readCheckpointFile(path);
     if (!file) {
         return sim::Error{file.error()};
     }
-    auto meta = [&](const std::string& key) {
-        auto it = file->metadata.find(key);
-        return it == file->metadata.end() ? std::string() : it->second;
+    auto meta = [&](const std::string& key) { return metadataValue(*file, key); };
+    // "in,hidden...,out" -> the hidden sizes.
+    auto hidden = [&](const char* key) -> sim::Result<std::vector<int>> {
+        std::vector<int> sizes;
+        std::stringstream text(meta(key));
+        for (std::string item; std::getline(text, item, ',');) {
+            char* end = nullptr;
+            const long size = std::strtol(item.c_str(), &end, 10);
+            if (item.empty() || *end != '\0' || size < 1 || size > (1 << 20)) {
+                sizes.clear();
+                break;
+            }
+            sizes.push_back(static_cast<int>(size));
+        }
+        if (sizes.size() < 2) {
+            return sim::Error{path + ": metadata '" + key + "' is '" + meta(key) +
+                              "' (expected layer sizes such as 197,1024,512,36)"};
+        }
+        return std::vector<int>(sizes.begin() + 1, sizes.end() - 1);
     };
-    if (meta("format") != kFormat) {
-        return sim::Error{path + ": not a PPO checkpoint (metadata format '" + meta("format") +
-                          "', expected '" + kFormat + "')"};
+    auto kind = [&](const char* key) -> sim::Result<OptimizerKind> {
+        for (OptimizerKind k : {OptimizerKind::Momentum, OptimizerKind::Adam}) {
+            if (meta(key) == toString(k)) {
+                return k;
+            }
+        }
+        return sim::Error{path + ": metadata '" + key + "' is '" + meta(key) + "' (expected " +
+                          toString(OptimizerKind::Momentum) + " or " +
+                          toString(OptimizerKind::Adam) + ")"};
+    };
+    CheckpointShape shape;
+    auto actor = hidden("actor_sizes");
+    auto critic =
+        actor ? hidden("critic_sizes") : sim::Result<std::vector<int>>(sim::Error{actor.error()});
+    auto actorKind =
+        critic ? kind("actor_optimizer") : sim::Result<OptimizerKind>(sim::Error{critic.error()});
+    auto criticKind = actorKind ? kind("critic_optimizer")
+                                : sim::Result<OptimizerKind>(sim::Error{actorKind.error()});
+    if (!criticKind) {
+        return sim::Error{criticKind.error()};
     }
+    shape.actorHidden = *actor;
+    shape.criticHidden = *critic;
+    shape.actorOptimizer = *actorKind;
+    shape.criticOptimizer = *criticKind;
+    shape.iteration = std::atoll(meta("iteration").c_str());
+    shape.samples = std::atoll(meta("samples").c_str());
+    return shape;
+}
+
+sim::Status PpoTrainer::loadCheckpoint(const std::string& path) {
+    auto file = readCheckpointFile(path);
+    if (!file) {
+        return sim::Error{file.error()};
+    }
+    auto meta = [&](const std::string& key) { return metadataValue(*file, key); };
     if (meta("actor_sizes") != joined(m_actor.sizes()) ||
         meta("critic_sizes") != joined(m_critic.sizes())) {
         return sim::Error{path + ": networks are " + meta("actor_sizes") + " / " +

@@ -75,6 +75,17 @@ struct IterationStats {
     bool actorFrozen = false;
 };
 
+// The networks and optimizers a checkpoint was written with: what a run must build to load it.
+struct CheckpointShape {
+    std::vector<int> actorHidden, criticHidden;  // hidden layer sizes
+    OptimizerKind actorOptimizer = OptimizerKind::Momentum;
+    OptimizerKind criticOptimizer = OptimizerKind::Momentum;
+    long long iteration = 0, samples = 0;
+};
+
+// Reads only a checkpoint's metadata; errors name the file and the entry.
+sim::Result<CheckpointShape> readCheckpointShape(const std::string& path);
+
 class PpoTrainer {
 public:
     // The environment settings' episode limit is replaced by the annealed one.

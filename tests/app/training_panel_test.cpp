@@ -102,11 +102,36 @@ TEST_SUITE("app") {
         REQUIRE(waitFor([&] { return trainer.progress().iteration > paused.iteration; }));
         created->reset();
 
+        // A new controller continues the saved checkpoint: its counters, its network sizes
+        // (the settings' are replaced), and the weights the save held.
+        app::TrainingSettings resume = tinyTraining();
+        resume.start = app::TrainingStart::Resume;
+        resume.outDir = out;
+        resume.ppo.actorHidden = resume.ppo.criticHidden = {8, 8};
+        auto resumed = app::TrainingController::create((*session)->options(), resume, nullptr);
+        REQUIRE_MESSAGE(resumed.ok(), (resumed.ok() ? "" : resumed.error()));
+        CHECK((*resumed)->progress().iteration == paused.iteration);
+        CHECK((*resumed)->progress().samples == paused.samples);
+        (*resumed)->start();
+        REQUIRE(waitFor([&] { return (*resumed)->progress().iteration > paused.iteration; }));
+        (*resumed)->pause();
+        auto continued = (*resumed)->takeNewWeights();
+        REQUIRE(continued.has_value());
+        REQUIRE(continued->layers.size() == 2);  // one hidden layer of 16, as saved, not 8, 8
+        CHECK(continued->layers[0].weight.rows() == 16);
+        resumed->reset();
+
+        // No checkpoint in the folder: refused, naming it.
+        resume.outDir = out + "/empty";
+        auto missing = app::TrainingController::create((*session)->options(), resume, nullptr);
+        REQUIRE_FALSE(missing.ok());
+        CHECK(missing.error().find(out + "/empty/checkpoint.safetensors") != std::string::npos);
+
         // Fine-tuning from the saved policy takes its sizes; the frozen actor stays as loaded.
         auto tuned = app::Session::create(ownFiles(out + "/actor.safetensors"));
         REQUIRE(tuned.ok());
         app::TrainingSettings fineTune = tinyTraining();
-        fineTune.fineTune = true;
+        fineTune.start = app::TrainingStart::FineTune;
         fineTune.ppo.actorHidden = fineTune.ppo.criticHidden = {8, 8};  // replaced by the file's
         auto tuner = app::TrainingController::create((*tuned)->options(), fineTune,
                                                      (*tuned)->policyWeights());
@@ -128,7 +153,7 @@ TEST_SUITE("app") {
         auto session = app::Session::create(ownFiles(""));
         REQUIRE(session.ok());
         app::TrainingSettings fineTune = tinyTraining();
-        fineTune.fineTune = true;
+        fineTune.start = app::TrainingStart::FineTune;
         CHECK_FALSE(app::TrainingController::create((*session)->options(), fineTune, nullptr).ok());
 
         policy::ActorWeights wrong = *(*session)->policyWeights();

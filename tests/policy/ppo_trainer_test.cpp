@@ -7,9 +7,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "policy/ppo/ppo_trainer.h"
+#include "policy/safetensors.h"
 #include "policy/weights.h"
 #include "sim/character.h"
 #include "sim/controller_config.h"
@@ -99,6 +101,45 @@ TEST_SUITE("policy") {
         REQUIRE_FALSE(loaded.ok());
         CHECK(loaded.error().find("32,32") != std::string::npos);
         CHECK(loaded.error().find("16") != std::string::npos);
+    }
+
+    TEST_CASE("a checkpoint's shape is read from its metadata, and bad entries are named") {
+        const test::StandingTask task;
+        auto trainer = makeTrainer(task, smallSettings(1));
+        const std::string path = scratchPath("shape");
+        REQUIRE(trainer->saveCheckpoint(path).ok());
+        auto shape = policy::readCheckpointShape(path);
+        REQUIRE_MESSAGE(shape.ok(), (shape.ok() ? "" : shape.error()));
+        CHECK(shape->actorHidden == std::vector<int>{32, 32});
+        CHECK(shape->criticHidden == std::vector<int>{32, 32});
+        CHECK((shape->actorOptimizer == policy::OptimizerKind::Adam));
+        CHECK((shape->criticOptimizer == policy::OptimizerKind::Momentum));
+        CHECK(shape->iteration == 0);
+
+        auto file = policy::readSafetensors(path);
+        REQUIRE(file.ok());
+        std::vector<policy::SafetensorsTensor> tensors;
+        for (const policy::SafetensorsEntry& e : file->entries) {
+            const auto begin = file->bytes.begin() + static_cast<std::ptrdiff_t>(file->dataStart);
+            tensors.push_back({e.name,
+                               e.dtype,
+                               e.shape,
+                               {begin + static_cast<std::ptrdiff_t>(e.begin),
+                                begin + static_cast<std::ptrdiff_t>(e.end)}});
+        }
+        const std::pair<const char*, const char*> damaged[] = {
+            {"actor_sizes", "197,x,36"}, {"critic_sizes", ""}, {"actor_optimizer", "sgd"}};
+        for (const auto& [key, value] : damaged) {
+            std::map<std::string, std::string> meta = file->metadata;
+            meta[key] = value;
+            const std::string edited = scratchPath("shape_damaged");
+            REQUIRE(policy::writeSafetensors(edited, tensors, meta));
+            auto refused = policy::readCheckpointShape(edited);
+            REQUIRE_FALSE(refused.ok());
+            CHECK_MESSAGE(
+                refused.error().find(edited + ": metadata '" + key + "'") != std::string::npos,
+                refused.error());
+        }
     }
 
     TEST_CASE("PPO runs with the same seed and thread count are identical, with 2 threads too") {

@@ -11,6 +11,7 @@ sim::Status applyArgsFile(const std::string& argsPath, const ExplicitSettings& g
         return sim::Error{args.error()};
     }
     const sim::EnvSettings explicitValues = options.environment;
+    options.ratesGiven = true;  // the args file's (or the flags') rates win over a policy file's
     sim::Status applied = sim::applyDeepMimicArgs(*args, options.environment);
     if (!applied) {
         return applied;

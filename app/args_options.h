@@ -17,6 +17,7 @@ struct ExplicitSettings {
 
 // Applies the args file's scene settings to options.environment and fills the empty file paths
 // (character, gains, motion; the policy only when the policy drives) from the files it names.
+// Sets options.ratesGiven: the args file's rates win over those a policy file records.
 sim::Status applyArgsFile(const std::string& argsPath, const ExplicitSettings& given,
                           SessionOptions& options);
 

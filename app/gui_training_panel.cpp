@@ -17,8 +17,8 @@ policy::PpoSettings TrainingSettings::defaultPpo() {
     ppo.threads = 1;
     ppo.criticHidden = ppo.actorHidden;
     ppo.actorOptimizer.kind = ppo.criticOptimizer.kind = policy::OptimizerKind::Adam;
-    ppo.actorOptimizer.stepSize = 1e-4;
-    ppo.criticOptimizer.stepSize = 1e-3;
+    ppo.actorOptimizer.stepSize = policy::defaultStepSize(policy::OptimizerKind::Adam, false);
+    ppo.criticOptimizer.stepSize = policy::defaultStepSize(policy::OptimizerKind::Adam, true);
     return ppo;
 }
 
@@ -39,8 +39,7 @@ std::vector<int> hiddenSizes(const policy::ActorWeights& weights) {
 policy::OptimizerSettings defaultOptimizer(policy::OptimizerKind kind, bool critic) {
     policy::OptimizerSettings optimizer;
     optimizer.kind = kind;
-    const bool adam = kind == policy::OptimizerKind::Adam;
-    optimizer.stepSize = critic ? (adam ? 1e-3 : 1e-2) : (adam ? 1e-4 : 2.5e-6);
+    optimizer.stepSize = policy::defaultStepSize(kind, critic);
     return optimizer;
 }
 
@@ -80,6 +79,7 @@ sim::Result<std::unique_ptr<TrainingController>> TrainingController::create(
     // Fine-tuning takes the network shape from the weights it starts from, resuming from the
     // checkpoint.
     policy::PpoSettings ppo = settings.ppo;
+    sim::EnvSettings environment = files.environment;
     const std::string checkpoint = settings.outDir + "/checkpoint.safetensors";
     if (settings.start == TrainingStart::Resume) {
         auto shape = policy::readCheckpointShape(checkpoint);
@@ -90,6 +90,11 @@ sim::Result<std::unique_ptr<TrainingController>> TrainingController::create(
         ppo.criticHidden = shape->criticHidden;
         ppo.actorOptimizer = defaultOptimizer(shape->actorOptimizer, false);
         ppo.criticOptimizer = defaultOptimizer(shape->criticOptimizer, true);
+        if (shape->rates.known()) {  // go on at the rates it learned with
+            environment.physicsRate = shape->rates.physics;
+            environment.pdRate = shape->rates.pd;
+            environment.policyRate = shape->rates.policy;
+        }
     }
     if (settings.start == TrainingStart::FineTune) {
         if (initial == nullptr) {
@@ -99,7 +104,7 @@ sim::Result<std::unique_ptr<TrainingController>> TrainingController::create(
         ppo.freezeActorIterations = settings.fineTuneFreezeIterations;
     }
     auto trainer =
-        policy::PpoTrainer::create(c->m_character, c->m_gains, c->m_motion, files.environment, ppo);
+        policy::PpoTrainer::create(c->m_character, c->m_gains, c->m_motion, environment, ppo);
     if (!trainer) {
         return sim::Error{trainer.error()};
     }

@@ -107,7 +107,7 @@ private:
     std::thread m_thread;  // last: starts after everything above exists
 };
 
-// The "training" window: Start / Pause, scratch or fine-tune, progress, plots, Save.
+// The "training" window: Start / Pause, scratch, fine-tune or resume, progress, plots, Save.
 class TrainingPanel {
 public:
     // Hands weights the trainer published since the last frame to the session.

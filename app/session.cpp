@@ -35,6 +35,9 @@ std::string defaultAssetPath(const std::string& relative) {
 
 namespace {
 
+// SessionStatus::ratesSource when a policy file set the rates.
+constexpr const char* kRatesFromPolicy = "the policy file";
+
 constexpr const char* kDefaultCharacter = "assets/characters/humanoid.json";
 constexpr const char* kDefaultGains = "assets/characters/humanoid_ctrl.json";
 constexpr const char* kDefaultMotion = "assets/motions/walk.json";
@@ -93,7 +96,7 @@ void SimulationSession::adoptTrainedRates(const policy::TrainedRates& trained,
         env.physicsRate = trained.physics;
         env.pdRate = trained.pd;
         env.policyRate = trained.policy;
-        m_status.ratesSource = "the policy file";
+        m_status.ratesSource = kRatesFromPolicy;
         return;
     }
     if (env.physicsRate != trained.physics || env.pdRate != trained.pd ||
@@ -154,7 +157,9 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     settings.measureTime = m_options.measureTime;
     auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, settings);
     if (!env) {
-        return sim::Error{env.error()};
+        const bool fromPolicy = m_status.ratesSource == kRatesFromPolicy;
+        return sim::Error{(fromPolicy ? policyPath + " records rates that do not work: " : "") +
+                          env.error()};
     }
     m_env = std::move(env).value();
 

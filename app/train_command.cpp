@@ -139,11 +139,11 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
                       "samples over which the exploration rate goes from 1 to 0.2");
     train->add_option("--normalizer-samples", o.ppo.normalizerSamples,
                       "samples the state normalizer is fitted on");
-    train->add_option("--physics-rate", o.environment.physicsRate, "Bullet steps per second")
+    train->add_option("--physics-rate", o.physicsRate, "Bullet steps per second (default 1200)")
         ->check(CLI::PositiveNumber);
-    train->add_option("--pd-rate", o.environment.pdRate, "PD updates per second")
+    train->add_option("--pd-rate", o.pdRate, "PD updates per second (default 600)")
         ->check(CLI::PositiveNumber);
-    train->add_option("--policy-rate", o.environment.policyRate, "policy queries per second")
+    train->add_option("--policy-rate", o.policyRate, "policy queries per second (default 30)")
         ->check(CLI::PositiveNumber);
     return train;
 }
@@ -164,8 +164,12 @@ int runTrain(TrainOptions options) {
     const bool adam = options.optimizer == "adam";
     ppo.actorOptimizer.kind = ppo.criticOptimizer.kind =
         adam ? policy::OptimizerKind::Adam : policy::OptimizerKind::Momentum;
-    ppo.actorOptimizer.stepSize = options.actorStep > 0 ? options.actorStep : adam ? 1e-4 : 2.5e-6;
-    ppo.criticOptimizer.stepSize = options.criticStep > 0 ? options.criticStep : adam ? 1e-3 : 1e-2;
+    ppo.actorOptimizer.stepSize = options.actorStep > 0
+                                      ? options.actorStep
+                                      : policy::defaultStepSize(ppo.actorOptimizer.kind, false);
+    ppo.criticOptimizer.stepSize = options.criticStep > 0
+                                       ? options.criticStep
+                                       : policy::defaultStepSize(ppo.criticOptimizer.kind, true);
 
     // Files, then the trainer.
     auto character = sim::loadCharacter(options.characterPath);
@@ -180,15 +184,37 @@ int runTrain(TrainOptions options) {
         std::fprintf(stderr, "charsim train: %s\n", motion.error().c_str());
         return 1;
     }
-    auto created =
-        policy::PpoTrainer::create(*character, *gains, *motion, options.environment, ppo);
+    // Rates: given, else the resumed checkpoint's, else the defaults.
+    const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
+    policy::TrainedRates recorded;
+    if (options.resume) {
+        if (auto shape = policy::readCheckpointShape(checkpoint)) {
+            recorded = shape->rates;
+        }  // else loadCheckpoint below reports the problem
+    }
+    sim::EnvSettings environment;
+    auto pick = [](double given, double fromCheckpoint, double fallback) {
+        return given > 0 ? given : fromCheckpoint > 0 ? fromCheckpoint : fallback;
+    };
+    environment.physicsRate = pick(options.physicsRate, recorded.physics, environment.physicsRate);
+    environment.pdRate = pick(options.pdRate, recorded.pd, environment.pdRate);
+    environment.policyRate = pick(options.policyRate, recorded.policy, environment.policyRate);
+    if (recorded.known() &&
+        (environment.physicsRate != recorded.physics || environment.pdRate != recorded.pd ||
+         environment.policyRate != recorded.policy)) {
+        std::printf(
+            "charsim train: the checkpoint trained at %g / %g / %g Hz; going on at %g / "
+            "%g / %g Hz as asked\n",
+            recorded.physics, recorded.pd, recorded.policy, environment.physicsRate,
+            environment.pdRate, environment.policyRate);
+    }
+    auto created = policy::PpoTrainer::create(*character, *gains, *motion, environment, ppo);
     if (!created) {
         std::fprintf(stderr, "charsim train: %s\n", created.error().c_str());
         return 1;
     }
     policy::PpoTrainer& trainer = **created;
     std::filesystem::create_directories(options.outDir);
-    const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
     const std::string csvPath = options.outDir + "/log.csv";
     if (options.resume) {
         sim::Status loaded = trainer.loadCheckpoint(checkpoint);
@@ -214,9 +240,8 @@ int runTrain(TrainOptions options) {
                 options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
                 options.optimizer.c_str(), options.resume ? "resuming after" : "from",
                 trainer.iteration());
-    const sim::EnvSettings& rates = options.environment;
     std::printf("  physics %g Hz, stable PD %g Hz, policy %g Hz (recorded in the actor file)\n",
-                rates.physicsRate, rates.pdRate, rates.policyRate);
+                environment.physicsRate, environment.pdRate, environment.policyRate);
     std::signal(SIGINT, onInterrupt);
     const bool tty = isatty(fileno(stdout)) != 0;
     const long long startIteration = trainer.iteration(), startSamples = trainer.samples();

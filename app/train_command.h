@@ -21,7 +21,9 @@ struct TrainOptions {
     std::string optimizer = "momentum";    // momentum or adam (both networks)
     double actorStep = 0, criticStep = 0;  // 0: the optimizer's default
     policy::PpoSettings ppo;
-    sim::EnvSettings environment;  // rates; the actor file records them for `run`
+    // Simulation rates [Hz]; 0: the checkpoint's when resuming one that records them, else the
+    // defaults (1200 / 600 / 30). The actor file records them for `run`.
+    double physicsRate = 0, pdRate = 0, policyRate = 0;
 };
 
 // Adds the `train` subcommand and its flags, filling `options` when parsed.

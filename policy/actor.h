@@ -22,7 +22,6 @@ struct DenseLayer {
     Eigen::VectorXf bias;  // [out]
 };
 
-// Everything the actor needs; sizes are read from the tensors.
 // The simulation rates a policy was trained at [Hz]; 0 where unknown (files from elsewhere).
 struct TrainedRates {
     double physics = 0;  // Bullet steps per second
@@ -32,6 +31,7 @@ struct TrainedRates {
     bool known() const { return physics > 0 && pd > 0 && policy > 0; }
 };
 
+// Everything the actor needs; sizes are read from the tensors.
 struct ActorWeights {
     Eigen::VectorXf stateMean;       // [stateSize] normalizer mean, x = (s - mean) / std
     Eigen::VectorXf stateStd;        // [stateSize] normalizer std (raw, not inverted)

@@ -88,35 +88,6 @@ std::string rateText(double hertz) {
     return text;
 }
 
-// Reads the three rate entries of a safetensors __metadata__: all or none, each a positive
-// finite number of Hz.
-sim::Result<TrainedRates> readTrainedRates(const SafetensorsFile& file) {
-    TrainedRates rates;
-    double* fields[] = {&rates.physics, &rates.pd, &rates.policy};
-    int present = 0;
-    for (int i = 0; i < 3; ++i) {
-        const auto entry = file.metadata.find(kRateKeys[i]);
-        if (entry == file.metadata.end()) {
-            continue;
-        }
-        ++present;
-        const char* text = entry->second.c_str();
-        char* end = nullptr;
-        const double value = std::strtod(text, &end);
-        if (end == text || *end != '\0' || !std::isfinite(value) || !(value > 0)) {
-            return Error{file.path + ": metadata '" + kRateKeys[i] + "' is \"" + entry->second +
-                         "\" (expected a positive number of Hz)"};
-        }
-        *fields[i] = value;
-    }
-    if (present != 0 && present != 3) {
-        return Error{file.path +
-                     ": metadata gives only some of physics_rate, pd_rate and policy_rate "
-                     "(expected all three or none)"};
-    }
-    return rates;
-}
-
 }  // namespace
 
 const char* weightsFormatName(WeightsFormat format) {
@@ -269,13 +240,45 @@ sim::Status saveActorWeights(const std::string& path, const ActorWeights& w) {
     }
     std::map<std::string, std::string> metadata = {{"description", w.description},
                                                    {"format", "charsim actor v1"}};
-    if (w.trainedRates.known()) {
-        const double rates[] = {w.trainedRates.physics, w.trainedRates.pd, w.trainedRates.policy};
-        for (int i = 0; i < 3; ++i) {
-            metadata[kRateKeys[i]] = rateText(rates[i]);
-        }
-    }
+    writeTrainedRates(w.trainedRates, metadata);
     return writeSafetensors(path, tensors, metadata);
+}
+
+sim::Result<TrainedRates> readTrainedRates(const SafetensorsFile& file) {
+    TrainedRates rates;
+    double* fields[] = {&rates.physics, &rates.pd, &rates.policy};
+    int present = 0;
+    for (int i = 0; i < 3; ++i) {
+        const auto entry = file.metadata.find(kRateKeys[i]);
+        if (entry == file.metadata.end()) {
+            continue;
+        }
+        ++present;
+        const char* text = entry->second.c_str();
+        char* end = nullptr;
+        const double value = std::strtod(text, &end);
+        if (end == text || *end != '\0' || !std::isfinite(value) || !(value > 0)) {
+            return Error{file.path + ": metadata '" + kRateKeys[i] + "' is \"" + entry->second +
+                         "\" (expected a positive number of Hz)"};
+        }
+        *fields[i] = value;
+    }
+    if (present != 0 && present != 3) {
+        return Error{file.path +
+                     ": metadata gives only some of physics_rate, pd_rate and policy_rate "
+                     "(expected all three or none)"};
+    }
+    return rates;
+}
+
+void writeTrainedRates(const TrainedRates& rates, std::map<std::string, std::string>& metadata) {
+    if (!rates.known()) {
+        return;
+    }
+    const double values[] = {rates.physics, rates.pd, rates.policy};
+    for (int i = 0; i < 3; ++i) {
+        metadata[kRateKeys[i]] = rateText(values[i]);
+    }
 }
 
 }  // namespace policy

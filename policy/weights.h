@@ -6,10 +6,13 @@
 #include "sim/result.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace policy {
+
+struct SafetensorsFile;
 
 // Weight file formats loadActorWeights understands.
 enum class WeightsFormat { Safetensors, DeepMimicRaw, TfCheckpoint, Unknown };
@@ -30,6 +33,13 @@ sim::Result<ActorWeights> loadSafetensorsActor(const std::string& path);
 
 // Writes weights in the project's safetensors layout (F32), description in __metadata__.
 sim::Status saveActorWeights(const std::string& path, const ActorWeights& weights);
+
+// The physics_rate, pd_rate and policy_rate entries of a safetensors __metadata__ (actor files
+// and PPO checkpoints): all three or none, each a positive number of Hz; errors name the file
+// and the entry.
+sim::Result<TrainedRates> readTrainedRates(const SafetensorsFile& file);
+// Adds the three entries when the rates are known.
+void writeTrainedRates(const TrainedRates& rates, std::map<std::string, std::string>& metadata);
 
 // One tensor of an inspected file.
 struct TensorReport {

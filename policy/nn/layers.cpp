@@ -18,15 +18,6 @@ void Linear::load(WeightReader& reader, const std::string& prefix, int inSize, i
     packed = PackedWeights{};
 }
 
-void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
-                    GemmScratch& scratch) {
-    const int out = static_cast<int>(w.rows()), in = static_cast<int>(w.cols());
-    if (n > 1 && !packed.packs(out, in)) {
-        packed.pack(w.data(), out, in);
-    }
-    gemmAccumulate(w.data(), out, in, x, n, y, scratch, &packed);
-}
-
 void denseForward(const RowMatrixXf& w, const Eigen::VectorXf& bias, bool relu,
                   PackedWeights& packed, const float* x, int n, float* y, GemmScratch& scratch) {
     const int out = static_cast<int>(w.rows()), in = static_cast<int>(w.cols());

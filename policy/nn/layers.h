@@ -89,11 +89,8 @@ struct MultiheadAttention {
                  GemmScratch& gemm) const;
 };
 
-// y [out, n] += w x [in, n] through `packed`, which is filled from w on the first call with
-// more than one column (a single column reads w directly).
-void multiplyPacked(const RowMatrixXf& w, PackedWeights& packed, const float* x, int n, float* y,
-                    GemmScratch& scratch);
-// y [out, n] = w x [in, n] + bias, then max(y, 0) when `relu`; `packed` as for multiplyPacked.
+// y [out, n] = w x [in, n] + bias, then max(y, 0) when `relu`, through `packed`, which is
+// filled from w on the first call with more than one column (a single column reads w directly).
 void denseForward(const RowMatrixXf& w, const Eigen::VectorXf& bias, bool relu,
                   PackedWeights& packed, const float* x, int n, float* y, GemmScratch& scratch);
 

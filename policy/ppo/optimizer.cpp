@@ -8,6 +8,11 @@ const char* toString(OptimizerKind kind) {
     return kind == OptimizerKind::Momentum ? "momentum" : "adam";
 }
 
+double defaultStepSize(OptimizerKind kind, bool critic) {
+    const bool adam = kind == OptimizerKind::Adam;
+    return critic ? (adam ? 1e-3 : 1e-2) : (adam ? 1e-4 : 2.5e-6);
+}
+
 OptimizerState makeOptimizerState(const OptimizerSettings& settings, int size) {
     OptimizerState state;
     state.first = Eigen::VectorXf::Zero(size);

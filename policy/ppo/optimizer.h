@@ -13,6 +13,10 @@ enum class OptimizerKind { Momentum, Adam };
 // "momentum" or "adam".
 const char* toString(OptimizerKind kind);
 
+// The step size charsim uses when none is given: DeepMimic's for momentum (actor 2.5e-6,
+// critic 1e-2), and 1e-4 / 1e-3 for Adam.
+double defaultStepSize(OptimizerKind kind, bool critic);
+
 struct OptimizerSettings {
     OptimizerKind kind = OptimizerKind::Momentum;
     double stepSize = 1e-3;

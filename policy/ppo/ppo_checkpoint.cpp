@@ -11,6 +11,7 @@
 
 #include "policy/ppo/ppo_trainer.h"
 #include "policy/safetensors.h"
+#include "policy/weights.h"
 
 namespace policy {
 
@@ -132,6 +133,8 @@ sim::Status PpoTrainer::saveCheckpoint(const std::string& path) const {
         {"seed", std::to_string(m_settings.seed)},
         {"threads", std::to_string(m_threads)},
     };
+    writeTrainedRates({m_environment.physicsRate, m_environment.pdRate, m_environment.policyRate},
+                      meta);
     for (int i = 0; i < 4; ++i) {
         meta["random_" + std::to_string(i)] =
             std::to_string(m_random.state()[static_cast<size_t>(i)]);
@@ -186,21 +189,30 @@ sim::Result<CheckpointShape> readCheckpointShape(const std::string& path) {
     };
     CheckpointShape shape;
     auto actor = hidden("actor_sizes");
-    auto critic =
-        actor ? hidden("critic_sizes") : sim::Result<std::vector<int>>(sim::Error{actor.error()});
-    auto actorKind =
-        critic ? kind("actor_optimizer") : sim::Result<OptimizerKind>(sim::Error{critic.error()});
-    auto criticKind = actorKind ? kind("critic_optimizer")
-                                : sim::Result<OptimizerKind>(sim::Error{actorKind.error()});
+    if (!actor) {
+        return sim::Error{actor.error()};
+    }
+    auto critic = hidden("critic_sizes");
+    if (!critic) {
+        return sim::Error{critic.error()};
+    }
+    auto actorKind = kind("actor_optimizer");
+    if (!actorKind) {
+        return sim::Error{actorKind.error()};
+    }
+    auto criticKind = kind("critic_optimizer");
     if (!criticKind) {
         return sim::Error{criticKind.error()};
+    }
+    auto rates = readTrainedRates(*file);
+    if (!rates) {
+        return sim::Error{rates.error()};
     }
     shape.actorHidden = *actor;
     shape.criticHidden = *critic;
     shape.actorOptimizer = *actorKind;
     shape.criticOptimizer = *criticKind;
-    shape.iteration = std::atoll(meta("iteration").c_str());
-    shape.samples = std::atoll(meta("samples").c_str());
+    shape.rates = *rates;
     return shape;
 }
 

@@ -80,7 +80,7 @@ struct CheckpointShape {
     std::vector<int> actorHidden, criticHidden;  // hidden layer sizes
     OptimizerKind actorOptimizer = OptimizerKind::Momentum;
     OptimizerKind criticOptimizer = OptimizerKind::Momentum;
-    long long iteration = 0, samples = 0;
+    TrainedRates rates;  // the simulation rates it trained at (unknown in older checkpoints)
 };
 
 // Reads only a checkpoint's metadata; errors name the file and the entry.

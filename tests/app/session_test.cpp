@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/args_options.h"
 #include "app/session.h"
 #include "policy/actor.h"
 #include "policy/weights.h"
@@ -82,6 +83,31 @@ TEST_SUITE("app") {
         CHECK(given->options().environment.physicsRate == 1200);
         CHECK(given->options().environment.pdRate == 600);
         CHECK(given->status().ratesSource == "as given");
+
+        // An args file's substeps win too (DeepMimic's walk args: 600 Hz PD, 2 Bullet steps each).
+        app::SessionOptions withArgs;
+        withArgs.characterPath = test::sourcePath("assets/characters/humanoid.json");
+        withArgs.gainsPath = test::sourcePath("assets/characters/humanoid_ctrl.json");
+        withArgs.motionPath = test::sourcePath("assets/motions/walk.json");
+        withArgs.policyPath = path.string();
+        const std::string args = writeTemporary("charsim_rates_args.txt",
+                                                "--num_update_substeps 10\n--num_sim_substeps 2\n");
+        REQUIRE(app::applyArgsFile(args, app::ExplicitSettings{}, withArgs).ok());
+        CHECK(withArgs.ratesGiven);
+        auto fromArgs = open(withArgs);
+        CHECK(fromArgs->options().environment.physicsRate == 1200);
+        CHECK(fromArgs->options().environment.pdRate == 600);
+
+        // Rates a file records that cannot run are refused naming the file.
+        weights.trainedRates = {500, 600, 30};
+        const auto odd = std::filesystem::temp_directory_path() / "charsim_odd_rates.safetensors";
+        REQUIRE(policy::saveActorWeights(odd.string(), weights));
+        app::SessionOptions oddOptions;
+        oddOptions.policyPath = odd.string();
+        auto refused = app::Session::create(oddOptions);
+        REQUIRE_FALSE(refused.ok());
+        CHECK_MESSAGE(refused.error().find(odd.string() + " records rates") != std::string::npos,
+                      refused.error());
     }
 
     TEST_CASE("two sessions with one seed give bitwise-identical states after 2 s") {

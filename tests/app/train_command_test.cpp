@@ -66,14 +66,23 @@ TEST_SUITE("app") {
         const std::string out = std::string(CHARSIM_BINARY_DIR) + "/test_train_command_rates";
         std::filesystem::remove_all(out);
         app::TrainOptions o = tinyRun(out, 1);
-        o.environment.physicsRate = 600;
+        o.physicsRate = 600;
         REQUIRE(app::runTrain(o) == 0);
         auto weights = policy::loadActorWeights(out + "/actor.safetensors");
         REQUIRE(weights.ok());
         CHECK(weights->trainedRates.physics == 600);
         CHECK(weights->trainedRates.pd == 600);
 
-        o.environment.physicsRate = 500;  // not a whole multiple of the PD rate
+        // Resumed without rates, it goes on at the checkpoint's, not the defaults.
+        app::TrainOptions resumed = tinyRun(out, 2);
+        resumed.resume = true;
+        REQUIRE(app::runTrain(resumed) == 0);
+        auto after = policy::loadActorWeights(out + "/actor.safetensors");
+        REQUIRE(after.ok());
+        CHECK(after->description.find("iteration 2") != std::string::npos);
+        CHECK(after->trainedRates.physics == 600);
+
+        o.physicsRate = 500;  // not a whole multiple of the PD rate
         std::filesystem::remove_all(out);
         CHECK(app::runTrain(o) == 1);
     }

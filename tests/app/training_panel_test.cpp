@@ -102,8 +102,8 @@ TEST_SUITE("app") {
         REQUIRE(waitFor([&] { return trainer.progress().iteration > paused.iteration; }));
         created->reset();
 
-        // A new controller continues the saved checkpoint: its counters, its network sizes
-        // (the settings' are replaced), and the weights the save held.
+        // A new controller continues the saved checkpoint: its counters and its network sizes
+        // (the settings' are replaced).
         app::TrainingSettings resume = tinyTraining();
         resume.start = app::TrainingStart::Resume;
         resume.outDir = out;

@@ -114,7 +114,8 @@ TEST_SUITE("policy") {
         CHECK(shape->criticHidden == std::vector<int>{32, 32});
         CHECK((shape->actorOptimizer == policy::OptimizerKind::Adam));
         CHECK((shape->criticOptimizer == policy::OptimizerKind::Momentum));
-        CHECK(shape->iteration == 0);
+        CHECK(shape->rates.physics == 1200);  // sim::EnvSettings' defaults, as trained
+        CHECK(shape->rates.policy == 30);
 
         auto file = policy::readSafetensors(path);
         REQUIRE(file.ok());

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "policy/models/critic.h"
 #include "policy/weights.h"
 
 namespace app {
@@ -230,9 +231,13 @@ void TrainingController::saveOnce(const std::string& folder) {
                     << " samples, iteration " << m_trainer->iteration();
         status = policy::saveActorWeights(folder + "/actor.safetensors",
                                           m_trainer->actorWeights(description.str()));
+        if (status) {
+            status = policy::saveCriticWeights(folder + "/critic.safetensors",
+                                               m_trainer->criticWeights(description.str()));
+        }
     }
     std::lock_guard<std::mutex> lock(m_mutex);
-    m_progress.saveMessage = status ? "wrote " + folder + "/{actor, checkpoint}.safetensors"
+    m_progress.saveMessage = status ? "wrote " + folder + "/{actor, critic, checkpoint}.safetensors"
                                     : "save failed: " + status.error();
     ++m_progress.saves;
 }

@@ -75,7 +75,7 @@ public:
     void start();
     // Lets the running iteration finish, then waits; weights and history stay.
     void pause();
-    // Asks the thread to write actor.safetensors and checkpoint.safetensors into `folder`
+    // Asks the thread to write actor, critic and checkpoint .safetensors into `folder`
     // (created if missing) between iterations; progress().saves counts when it is done.
     void requestSave(const std::string& folder);
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/session.h"
+#include "policy/models/critic.h"
 #include "policy/weights.h"
 #include "sim/character.h"
 #include "sim/controller_config.h"
@@ -92,8 +93,13 @@ sim::Status saveOutputs(const policy::PpoTrainer& trainer, const TrainOptions& o
     std::ostringstream description;
     description << "PPO on " << std::filesystem::path(options.motionPath).filename().string()
                 << ", " << trainer.samples() << " samples, iteration " << trainer.iteration();
-    const std::string actorPath = options.outDir + "/actor.safetensors";
-    return policy::saveActorWeights(actorPath, trainer.actorWeights(description.str()));
+    status = policy::saveActorWeights(options.outDir + "/actor.safetensors",
+                                      trainer.actorWeights(description.str()));
+    if (!status) {
+        return status;
+    }
+    return policy::saveCriticWeights(options.outDir + "/critic.safetensors",
+                                     trainer.criticWeights(description.str()));
 }
 
 }  // namespace
@@ -114,6 +120,8 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train->add_option("--threads", o.ppo.threads, "sampling threads, one env each (0: every core)");
     train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
+    train->add_option("--init-critic", o.initCriticPath,
+                      "start the critic from these weights (a critic.safetensors)");
     train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise");
     train->add_option("--checkpoint-every", o.checkpointEvery, "iterations between checkpoints")
         ->check(CLI::PositiveNumber);
@@ -223,13 +231,24 @@ int runTrain(TrainOptions options) {
             return 1;
         }
         trimCsv(csvPath, trainer.iteration());
-    } else if (!options.initPath.empty()) {
-        auto weights = policy::loadActorWeights(options.initPath);
-        sim::Status init =
-            weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
-        if (!init) {
-            std::fprintf(stderr, "charsim train: --init: %s\n", init.error().c_str());
-            return 1;
+    } else {
+        if (!options.initPath.empty()) {
+            auto weights = policy::loadActorWeights(options.initPath);
+            sim::Status init =
+                weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
+            if (!init) {
+                std::fprintf(stderr, "charsim train: --init: %s\n", init.error().c_str());
+                return 1;
+            }
+        }
+        if (!options.initCriticPath.empty()) {
+            auto weights = policy::loadCriticWeights(options.initCriticPath);
+            sim::Status init =
+                weights ? trainer.initCritic(*weights) : sim::Status(sim::Error{weights.error()});
+            if (!init) {
+                std::fprintf(stderr, "charsim train: --init-critic: %s\n", init.error().c_str());
+                return 1;
+            }
         }
     }
     if (!options.resume || !std::filesystem::exists(csvPath)) {
@@ -294,7 +313,7 @@ int runTrain(TrainOptions options) {
         trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
     std::printf("  last iteration: mean return %.3f, mean episode %.3f s, %lld updates dropped\n",
                 last.meanReturn, last.meanEpisodeSeconds, trainer.droppedUpdates());
-    std::printf("  wrote %s/{actor.safetensors, checkpoint.safetensors, log.csv}\n",
+    std::printf("  wrote %s/{actor, critic, checkpoint}.safetensors and log.csv\n",
                 options.outDir.c_str());
     return status;
 }

@@ -17,6 +17,7 @@ struct TrainOptions {
     long long samples = 0;                 // or once this many samples were collected (0: unset)
     bool resume = false;                   // continue from outDir/checkpoint.safetensors
     std::string initPath;                  // start the actor from these weights (fine-tuning)
+    std::string initCriticPath;            // and the critic from these (critic.safetensors)
     int checkpointEvery = 10;              // iterations between checkpoints
     std::string optimizer = "momentum";    // momentum or adam (both networks)
     double actorStep = 0, criticStep = 0;  // 0: the optimizer's default

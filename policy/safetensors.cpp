@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -303,18 +304,29 @@ sim::Status writeSafetensors(const std::string& path, const std::vector<Safetens
     text.append((8 - text.size() % 8) % 8, ' ');
     const uint64_t headerSize = text.size();
 
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        return Error{path + ": cannot open for writing"};
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            return Error{temporary + ": cannot open for writing"};
+        }
+        out.write(reinterpret_cast<const char*>(&headerSize), 8);
+        out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        for (const SafetensorsTensor& t : tensors) {
+            out.write(reinterpret_cast<const char*>(t.bytes.data()),
+                      static_cast<std::streamsize>(t.bytes.size()));
+        }
+        out.flush();
+        if (!out) {
+            std::error_code ignored;
+            std::filesystem::remove(temporary, ignored);
+            return Error{temporary + ": write failed (disk full?); " + path + " left as it was"};
+        }
     }
-    out.write(reinterpret_cast<const char*>(&headerSize), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const SafetensorsTensor& t : tensors) {
-        out.write(reinterpret_cast<const char*>(t.bytes.data()),
-                  static_cast<std::streamsize>(t.bytes.size()));
-    }
-    if (!out) {
-        return Error{path + ": write failed"};
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    if (error) {
+        return Error{"cannot rename " + temporary + " to " + path + ": " + error.message()};
     }
     return sim::Status::success();
 }

@@ -58,7 +58,8 @@ struct SafetensorsTensor {
 SafetensorsTensor makeF32Tensor(const std::string& name, std::vector<int64_t> shape,
                                 const float* values, size_t count);
 
-// Writes tensors in the given order, header padded with spaces to a multiple of 8 bytes.
+// Writes tensors in the given order, header padded with spaces to a multiple of 8 bytes, to
+// `path`.tmp, then renames it onto `path`: a crash or a full disk never leaves half a file there.
 sim::Status writeSafetensors(const std::string& path, const std::vector<SafetensorsTensor>& tensors,
                              const std::map<std::string, std::string>& metadata = {});
 

@@ -1,6 +1,8 @@
 #include "policy/models/critic.h"
 
 #include "policy/nn/weight_reader.h"
+#include "policy/safetensors.h"
+#include "policy/weights.h"
 
 #include <sstream>
 
@@ -26,6 +28,10 @@ sim::Result<ActorWeights> loadCriticWeights(const std::string& path) {
             break;
         }
         outs.push_back(e->shape.empty() ? 0 : e->shape[0]);
+    }
+    auto rates = readTrainedRates(*file);
+    if (!rates) {
+        return sim::Error{rates.error()};
     }
     nn::WeightReader reader(std::move(file).value());
     ActorWeights w;
@@ -65,7 +71,40 @@ sim::Result<ActorWeights> loadCriticWeights(const std::string& path) {
         return sim::Error{path + ": " + shapes};
     }
     w.description = reader.description();
+    w.trainedRates = *rates;
     return w;
+}
+
+sim::Status saveCriticWeights(const std::string& path, const ActorWeights& w) {
+    if (const std::string shapes = checkActorWeights(w); !shapes.empty()) {
+        return sim::Error{path + ": not written: " + shapes};
+    }
+    if (w.actionMean.size() != 1) {
+        return sim::Error{path + ": not written: a critic has one output, these weights have " +
+                          std::to_string(w.actionMean.size())};
+    }
+    std::vector<SafetensorsTensor> tensors;
+    for (size_t i = 0; i < w.layers.size(); ++i) {
+        const std::string prefix = "critic." + std::to_string(2 * i);
+        const DenseLayer& l = w.layers[i];
+        tensors.push_back(makeF32Tensor(prefix + ".weight", {l.weight.rows(), l.weight.cols()},
+                                        l.weight.data(), static_cast<size_t>(l.weight.size())));
+        tensors.push_back(makeF32Tensor(prefix + ".bias", {l.bias.size()}, l.bias.data(),
+                                        static_cast<size_t>(l.bias.size())));
+    }
+    const std::pair<const char*, const Eigen::VectorXf*> norms[] = {
+        {"state_norm.mean", &w.stateMean},
+        {"state_norm.std", &w.stateStd},
+        {"value_norm.mean", &w.actionMean},
+        {"value_norm.std", &w.actionStd}};
+    for (const auto& [name, v] : norms) {
+        tensors.push_back(
+            makeF32Tensor(name, {v->size()}, v->data(), static_cast<size_t>(v->size())));
+    }
+    std::map<std::string, std::string> metadata = {{"description", w.description},
+                                                   {"format", "charsim critic v1"}};
+    writeTrainedRates(w.trainedRates, metadata);
+    return writeSafetensors(path, tensors, metadata);
 }
 
 }  // namespace policy

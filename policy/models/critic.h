@@ -15,6 +15,10 @@ namespace policy {
 // validated as the actor is (shapes chain, finite values, state std > 0, nothing else in file).
 sim::Result<ActorWeights> loadCriticWeights(const std::string& path);
 
+// Writes weights in that layout (the value normalizer in the action_norm slots), description
+// and known trained rates in __metadata__; to a temporary file, then renamed.
+sim::Status saveCriticWeights(const std::string& path, const ActorWeights& weights);
+
 class Critic {
 public:
     // Takes weights from loadCriticWeights (one output).

@@ -139,17 +139,7 @@ sim::Status PpoTrainer::saveCheckpoint(const std::string& path) const {
         meta["random_" + std::to_string(i)] =
             std::to_string(m_random.state()[static_cast<size_t>(i)]);
     }
-    const std::string temporary = path + ".tmp";
-    sim::Status written = writeSafetensors(temporary, tensors, meta);
-    if (!written) {
-        return written;
-    }
-    std::error_code error;
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-        return sim::Error{"cannot rename " + temporary + " to " + path + ": " + error.message()};
-    }
-    return sim::Status::success();
+    return writeSafetensors(path, tensors, meta);  // to path.tmp, then renamed
 }
 
 sim::Result<CheckpointShape> readCheckpointShape(const std::string& path) {

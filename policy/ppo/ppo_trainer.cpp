@@ -61,6 +61,28 @@ void shuffle(std::vector<int>& indices, Random& random) {
     }
 }
 
+// Why `weights` cannot start `network` (layer count or a layer's shape), or "".
+std::string layerShapeProblem(const ActorWeights& weights, const Mlp<float>& network,
+                              const char* name) {
+    const std::string n = name;
+    if (static_cast<int>(weights.layers.size()) != network.numLayers()) {
+        return "the initial " + n + " has " + std::to_string(weights.layers.size()) +
+               " layers; the trainer's " + n + " has " + std::to_string(network.numLayers()) +
+               " (set the hidden sizes)";
+    }
+    for (int l = 0; l < network.numLayers(); ++l) {
+        const DenseLayer& layer = weights.layers[static_cast<size_t>(l)];
+        const int rows = network.sizes()[l + 1], columns = network.sizes()[l];
+        if (layer.weight.rows() != rows || layer.weight.cols() != columns) {
+            return "initial " + n + " layer " + std::to_string(l) + " is " +
+                   std::to_string(layer.weight.rows()) + "x" + std::to_string(layer.weight.cols()) +
+                   "; expected " + std::to_string(rows) + "x" + std::to_string(columns) +
+                   " (set the hidden sizes)";
+        }
+    }
+    return "";
+}
+
 }  // namespace
 
 sim::Result<std::unique_ptr<PpoTrainer>> PpoTrainer::create(const sim::Character& character,
@@ -416,21 +438,8 @@ EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed
 }
 
 sim::Status PpoTrainer::initActor(const ActorWeights& weights) {
-    if (static_cast<int>(weights.layers.size()) != m_actor.numLayers()) {
-        return sim::Error{"the initial actor has " + std::to_string(weights.layers.size()) +
-                          " layers; the trainer's actor has " +
-                          std::to_string(m_actor.numLayers()) + " (set the hidden sizes)"};
-    }
-    for (int l = 0; l < m_actor.numLayers(); ++l) {
-        const DenseLayer& layer = weights.layers[static_cast<size_t>(l)];
-        if (layer.weight.rows() != m_actor.sizes()[l + 1] ||
-            layer.weight.cols() != m_actor.sizes()[l]) {
-            return sim::Error{"initial actor layer " + std::to_string(l) + " is " +
-                              std::to_string(layer.weight.rows()) + "x" +
-                              std::to_string(layer.weight.cols()) + "; expected " +
-                              std::to_string(m_actor.sizes()[l + 1]) + "x" +
-                              std::to_string(m_actor.sizes()[l])};
-        }
+    if (std::string problem = layerShapeProblem(weights, m_actor, "actor"); !problem.empty()) {
+        return sim::Error{problem};
     }
     const sim::ActionNormalization norm = sim::actionNormalization(m_character);
     const Eigen::VectorXf mean = (-norm.offset).cast<float>();
@@ -464,6 +473,54 @@ ActorWeights PpoTrainer::actorWeights(const std::string& description) const {
     weights.trainedRates = {m_environment.physicsRate, m_environment.pdRate,
                             m_environment.policyRate};
     return weights;
+}
+
+ActorWeights PpoTrainer::criticWeights(const std::string& description) const {
+    ActorWeights weights;
+    weights.stateMean = m_normalizer.mean();
+    weights.stateStd = m_normalizer.std();
+    weights.actionMean = Eigen::VectorXf::Constant(1, static_cast<float>(m_settings.valueMean));
+    weights.actionStd = Eigen::VectorXf::Constant(1, static_cast<float>(m_settings.valueStd));
+    for (int l = 0; l < m_critic.numLayers(); ++l) {
+        weights.layers.push_back({m_critic.weight(l), m_critic.bias(l)});
+    }
+    weights.description = description;
+    weights.trainedRates = {m_environment.physicsRate, m_environment.pdRate,
+                            m_environment.policyRate};
+    return weights;
+}
+
+sim::Status PpoTrainer::initCritic(const ActorWeights& weights) {
+    if (weights.actionMean.size() != 1) {
+        return sim::Error{"the initial critic has " + std::to_string(weights.actionMean.size()) +
+                          " outputs; a critic has 1 (the value)"};
+    }
+    if (std::string problem = layerShapeProblem(weights, m_critic, "critic"); !problem.empty()) {
+        return sim::Error{problem};
+    }
+    for (int l = 0; l < m_critic.numLayers(); ++l) {
+        m_critic.weight(l) = weights.layers[static_cast<size_t>(l)].weight;
+        m_critic.bias(l) = weights.layers[static_cast<size_t>(l)].bias;
+    }
+    if (!m_normalizer.frozen()) {
+        m_normalizer.freezeAt(weights.stateMean, weights.stateStd);
+    } else {
+        // x_file = (s - mean_file) / std_file = (x * std + mean - mean_file) / std_file.
+        const Eigen::VectorXf gain = m_normalizer.std().cwiseQuotient(weights.stateStd);
+        const Eigen::VectorXf shift =
+            (m_normalizer.mean() - weights.stateMean).cwiseQuotient(weights.stateStd);
+        m_critic.bias(0) += m_critic.weight(0) * shift;
+        m_critic.weight(0) = m_critic.weight(0) * gain.asDiagonal();
+    }
+    // value = out_file * std_file + mean_file = out * std + mean.
+    const int last = m_critic.numLayers() - 1;
+    const float valueStd = static_cast<float>(m_settings.valueStd);
+    const float valueMean = static_cast<float>(m_settings.valueMean);
+    m_critic.weight(last) *= weights.actionStd[0] / valueStd;
+    m_critic.bias(last) =
+        (m_critic.bias(last) * weights.actionStd[0]).array() + (weights.actionMean[0] - valueMean);
+    m_critic.bias(last) /= valueStd;
+    return sim::Status::success();
 }
 
 }  // namespace policy

@@ -107,6 +107,14 @@ public:
     sim::Status initActor(const ActorWeights& weights);
     // The actor as policy::Actor runs it (raw state in, raw action out).
     ActorWeights actorWeights(const std::string& description) const;
+    // The critic as policy::Critic runs it (raw state in, value out; value normalizer in the
+    // action slots), for saveCriticWeights.
+    ActorWeights criticWeights(const std::string& description) const;
+    // Starts the critic from saved weights (fine-tuning a shipped policy with its critic). The
+    // layer sizes must match the trainer's. Its state normalizer is adopted (and frozen) when
+    // none is fixed yet; after initActor the first layer is rescaled to the actor's instead,
+    // and the output layer to this run's value normalizer.
+    sim::Status initCritic(const ActorWeights& weights);
 
     // Writes actor, critic, normalizer, optimizer slots, counters and generator state to
     // `path` + ".tmp" and renames it onto `path`.

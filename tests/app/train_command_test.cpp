@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/train_command.h"
+#include "policy/models/critic.h"
 #include "policy/weights.h"
 #include "tests/test_support.h"
 
@@ -52,6 +53,18 @@ TEST_SUITE("app") {
         CHECK(weights->description.find("iteration 2") != std::string::npos);
         CHECK(weights->trainedRates.physics == 1200);  // the defaults, recorded for `run`
         CHECK(weights->trainedRates.policy == 30);
+        CHECK(policy::loadCriticWeights(out + "/critic.safetensors").ok());
+        CHECK_FALSE(std::filesystem::exists(out + "/actor.safetensors.tmp"));
+
+        // A new run starts from both saved networks; a wrong critic file is refused.
+        const std::string tuned = out + "_tuned";
+        std::filesystem::remove_all(tuned);
+        app::TrainOptions fineTune = tinyRun(tuned, 1);
+        fineTune.initPath = out + "/actor.safetensors";
+        fineTune.initCriticPath = out + "/critic.safetensors";
+        CHECK(app::runTrain(fineTune) == 0);
+        fineTune.initCriticPath = out + "/actor.safetensors";
+        CHECK(app::runTrain(fineTune) == 1);
 
         app::TrainOptions resumed = tinyRun(out, 3);
         resumed.resume = true;

@@ -4,13 +4,16 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
 
+#include "policy/models/critic.h"
 #include "policy/ppo/ppo_trainer.h"
+#include "policy/random.h"
 #include "policy/safetensors.h"
 #include "policy/weights.h"
 #include "sim/character.h"
@@ -210,6 +213,56 @@ TEST_SUITE("policy") {
         auto again = makeTrainer(task, smallSettings(1));
         REQUIRE(again->initActor(actor.weights()).ok());
         CHECK(sameBits(again->actor().params(), trainer->actor().params()));
+    }
+
+    TEST_CASE("a saved critic starts another run's critic with the same values") {
+        const test::StandingTask task;
+        auto source = makeTrainer(task, smallSettings(1));
+        REQUIRE(source->iterate().ok());
+        REQUIRE(source->iterate().ok());  // the state normalizer is fitted after 300 samples
+        const std::string path = scratchPath("critic.safetensors");
+        REQUIRE(policy::saveCriticWeights(path, source->criticWeights("test")).ok());
+        auto saved = policy::loadCriticWeights(path);
+        REQUIRE_MESSAGE(saved.ok(), (saved.ok() ? "" : saved.error()));
+        CHECK(saved->trainedRates.physics == 1200);
+
+        // The target run has another value normalizer and, through its actor, another state
+        // normalizer: the critic's first and last layers are rescaled to them.
+        policy::PpoSettings other = smallSettings(1);
+        other.valueMean = 3;
+        other.valueStd = 2;
+        auto target = makeTrainer(task, other);
+        policy::ActorWeights actor = source->actorWeights("shifted");
+        actor.stateMean.array() += 0.5f;
+        actor.stateStd *= 1.5f;
+        REQUIRE(target->initActor(actor).ok());
+        REQUIRE(target->initCritic(*saved).ok());
+        const policy::ActorWeights moved = target->criticWeights("moved");
+        CHECK(moved.stateMean.isApprox(actor.stateMean));
+        CHECK(moved.actionMean[0] == 3.0f);
+
+        policy::Critic before(std::move(saved).value()), after(moved);
+        policy::Random random(8);
+        double worst = 0;
+        for (int i = 0; i < 20; ++i) {
+            Eigen::VectorXf state = source->criticWeights("").stateMean;
+            for (Eigen::Index j = 0; j < state.size(); ++j) {
+                state[j] += static_cast<float>(random.uniform(-1, 1));
+            }
+            const double a = before.value(state.data()), b = after.value(state.data());
+            worst = std::max(worst, std::abs(a - b) / std::max(1.0, std::abs(a)));
+        }
+        CHECK(worst < 1e-4);
+        // Rescaled, not copied: the check above compared two different networks.
+        CHECK_FALSE(moved.layers[0].weight.isApprox(before.weights().layers[0].weight));
+        CHECK_FALSE(moved.layers.back().bias.isApprox(before.weights().layers.back().bias));
+
+        policy::PpoSettings wider = smallSettings(1);
+        wider.criticHidden = {16};
+        auto wrong = makeTrainer(task, wider);
+        const sim::Status refused = wrong->initCritic(before.weights());
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().find("set the hidden sizes") != std::string::npos);
     }
 
 }  // TEST_SUITE

@@ -90,25 +90,37 @@ sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
     return options;
 }
 
-int runHeadless(Session& session, double seconds, bool json) {
+// Simulates `seconds`; false (after saying why) when the session stopped making progress.
+bool simulate(Session& session, double seconds) {
     const SessionStatus& status = session.status();
-    const auto start = std::chrono::steady_clock::now();
     while (status.simTime < seconds - 1e-9) {
         session.advanceControlStep();
         if (status.stepsWithoutProgress > kMaxStepsWithoutProgress) {
             std::fprintf(stderr, "charsim: %s\n", noProgressMessage(status).c_str());
-            return 1;
+            return false;
         }
+    }
+    return true;
+}
+
+// Mean episode length; episodes still running at the end count with their current length.
+double meanEpisodeSeconds(const SessionStatus& status) {
+    const int openEpisodes = status.episodes - status.finishedEpisodes;
+    return status.episodes > 0
+               ? (status.finishedEpisodeSeconds + status.episodeTime * openEpisodes) /
+                     status.episodes
+               : 0.0;
+}
+
+int runHeadless(Session& session, double seconds, bool json) {
+    const SessionStatus& status = session.status();
+    const auto start = std::chrono::steady_clock::now();
+    if (!simulate(session, seconds)) {
+        return 1;
     }
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-    // Episodes still running at the end count with their current length.
-    const int openEpisodes = status.episodes - status.finishedEpisodes;
-    const double meanLength =
-        status.episodes > 0
-            ? (status.finishedEpisodeSeconds + status.episodeTime * openEpisodes) / status.episodes
-            : 0.0;
+    const double meanLength = meanEpisodeSeconds(status);
     const double meanReward =
         status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
     const double stepsPerSecond = wall > 0 ? static_cast<double>(status.controlSteps) / wall : 0;
@@ -153,6 +165,66 @@ int runHeadless(Session& session, double seconds, bool json) {
     return 0;
 }
 
+// `run --headless --starts N`: N sessions, the k-th resetting at clip time k * duration / N,
+// each simulated for `seconds`; a line per start and whether any fell.
+int runHeadlessStarts(const SessionOptions& options, int starts, double seconds, bool json) {
+    auto probe = Session::create(options);
+    if (!probe) {
+        std::fprintf(stderr, "charsim: %s\n", probe.error().c_str());
+        return 1;
+    }
+    const double duration = (*probe)->clipDuration();
+    std::printf("charsim run: %d start times x %.2f s with %s drive (%s)\n", starts, seconds,
+                toString(options.drive), (*probe)->status().weightsDescription.c_str());
+    std::printf("  motion       %s (%.3f s)\n", (*probe)->options().motionPath.c_str(), duration);
+    const sim::EnvSettings& rates = (*probe)->options().environment;
+    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n", rates.physicsRate,
+                rates.pdRate, rates.policyRate, (*probe)->status().ratesSource.c_str());
+    std::printf("  start [s]  episodes  falls  mean episode [s]  reward per step\n");
+    nlohmann::json results = nlohmann::json::array();
+    int totalFalls = 0, startsWithFalls = 0;
+    for (int k = 0; k < starts; ++k) {
+        SessionOptions one = options;
+        one.startTime = duration * k / starts;
+        auto session = Session::create(one);
+        if (!session) {
+            std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
+            return 1;
+        }
+        if (!simulate(**session, seconds)) {
+            return 1;
+        }
+        const SessionStatus& status = (*session)->status();
+        const double reward = status.controlSteps > 0
+                                  ? status.rewardSum / static_cast<double>(status.controlSteps)
+                                  : 0;
+        std::printf("  %9.3f  %8d  %5d  %16.3f  %15.4f\n", one.startTime, status.episodes,
+                    status.falls, meanEpisodeSeconds(status), reward);
+        totalFalls += status.falls;
+        startsWithFalls += status.falls > 0 ? 1 : 0;
+        results.push_back({{"start_time", one.startTime},
+                           {"episodes", status.episodes},
+                           {"falls", status.falls},
+                           {"invalid_episodes", status.invalidEpisodes},
+                           {"mean_episode_seconds", meanEpisodeSeconds(status)},
+                           {"mean_reward_per_step", reward}});
+    }
+    if (totalFalls == 0) {
+        std::printf("  no fall: every start ran %.2f s\n", seconds);
+    } else {
+        std::printf("  %d falls, from %d of %d start times\n", totalFalls, startsWithFalls, starts);
+    }
+    if (json) {
+        const nlohmann::json summary = {{"simulated_seconds_per_start", seconds},
+                                        {"motion", (*probe)->options().motionPath},
+                                        {"weights", (*probe)->status().weightsDescription},
+                                        {"falls", totalFalls},
+                                        {"starts", results}};
+        std::printf("%s\n", summary.dump().c_str());
+    }
+    return 0;
+}
+
 int runWindow(Session& session, const std::string& screenshot, int frames) {
 #ifdef CHARSIM_HAVE_GUI
     GuiOptions gui;
@@ -187,6 +259,11 @@ int runCommandLine(int argc, char** argv) {
     run->add_option("--seconds", seconds, "simulated seconds (headless)")
         ->check(CLI::PositiveNumber);
     run->add_flag("--json", json, "also print the summary as one JSON object on the last line");
+    int starts = 0;
+    run->add_option("--starts", starts,
+                    "headless: N runs of --seconds each, every reset of the k-th at clip time "
+                    "k * duration / N (overrides --start-time); a line per start")
+        ->check(CLI::PositiveNumber);
 
     std::string screenshot;
     int frames = 0;
@@ -258,6 +335,9 @@ int runCommandLine(int argc, char** argv) {
     }
     if (bench->parsed()) {
         return runBench(*options, benchOptions);
+    }
+    if (run->parsed() && headless && starts > 0) {
+        return runHeadlessStarts(*options, starts, seconds, json);
     }
     auto session = Session::create(*options);
     if (!session) {

@@ -55,6 +55,7 @@ public:
     sim::Status load(const SessionOptions& options);
 
     const sim::Character& character() const override { return m_character; }
+    double clipDuration() const override { return m_motion.duration(); }
     const SessionOptions& options() const override { return m_options; }
     const SessionStatus& status() const override { return m_status; }
     void setDriveMode(DriveMode mode) override { m_options.drive = mode; }

@@ -101,6 +101,8 @@ public:
 
     virtual const sim::Character& character() const = 0;
     virtual const SessionOptions& options() const = 0;
+    // Length of the reference clip [s].
+    virtual double clipDuration() const = 0;
 
     // Advances one control step (policy query, then PD updates and physics substeps). Starts a
     // new episode first when the last one ended.

@@ -39,6 +39,7 @@ public:
 
     const sim::Character& character() const override { return m_character; }
     const app::SessionOptions& options() const override { return m_options; }
+    double clipDuration() const override { return 1.0; }
     void advanceControlStep() override {
         m_status.simTime += 1.0 / m_options.environment.policyRate;
         m_status.episodeTime = m_status.simTime;

@@ -103,6 +103,36 @@ bool simulate(Session& session, double seconds) {
     return true;
 }
 
+// "right_knee 3, chest 1": the bodies whose ground contact ended the falls, most first.
+std::string fallsByBodyText(const std::vector<int>& counts, const sim::Character& character) {
+    std::vector<int> order;
+    for (size_t b = 0; b < counts.size(); ++b) {
+        if (counts[b] > 0) {
+            order.push_back(static_cast<int>(b));
+        }
+    }
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return counts[static_cast<size_t>(a)] > counts[static_cast<size_t>(b)];
+    });
+    std::string text;
+    for (int b : order) {
+        text += (text.empty() ? "" : ", ") + character.joints[static_cast<size_t>(b)].name + " " +
+                std::to_string(counts[static_cast<size_t>(b)]);
+    }
+    return text;
+}
+
+// {"right_knee": 3, ...} for --json.
+nlohmann::json fallsByBodyJson(const std::vector<int>& counts, const sim::Character& character) {
+    nlohmann::json out = nlohmann::json::object();
+    for (size_t b = 0; b < counts.size(); ++b) {
+        if (counts[b] > 0) {
+            out[character.joints[b].name] = counts[b];
+        }
+    }
+    return out;
+}
+
 // Mean episode length; episodes still running at the end count with their current length.
 double meanEpisodeSeconds(const SessionStatus& status) {
     const int openEpisodes = status.episodes - status.finishedEpisodes;
@@ -134,6 +164,10 @@ int runHeadless(Session& session, double seconds, bool json) {
                 options.environment.policyRate, status.ratesSource.c_str());
     std::printf("  episodes     %d (falls %d, invalid %d)\n", status.episodes, status.falls,
                 status.invalidEpisodes);
+    if (status.falls > 0) {
+        std::printf("  falls by     %s (the body that touched the ground)\n",
+                    fallsByBodyText(status.fallsByBody, session.character()).c_str());
+    }
     std::printf("  mean episode %.3f s\n", meanLength);
     std::printf("  mean reward  %.4f per control step (%lld steps)\n", meanReward,
                 status.controlSteps);
@@ -153,6 +187,7 @@ int runHeadless(Session& session, double seconds, bool json) {
             {"seed", options.seed},
             {"episodes", status.episodes},
             {"falls", status.falls},
+            {"falls_by_body", fallsByBodyJson(status.fallsByBody, session.character())},
             {"invalid_episodes", status.invalidEpisodes},
             {"mean_episode_seconds", meanLength},
             {"mean_reward_per_step", meanReward},
@@ -183,6 +218,7 @@ int runHeadlessStarts(const SessionOptions& options, int starts, double seconds,
     std::printf("  start [s]  episodes  falls  mean episode [s]  reward per step\n");
     nlohmann::json results = nlohmann::json::array();
     int totalFalls = 0, startsWithFalls = 0;
+    std::vector<int> fallsByBody((*probe)->status().fallsByBody.size(), 0);
     for (int k = 0; k < starts; ++k) {
         SessionOptions one = options;
         one.startTime = duration * k / starts;
@@ -202,6 +238,9 @@ int runHeadlessStarts(const SessionOptions& options, int starts, double seconds,
                     status.falls, meanEpisodeSeconds(status), reward);
         totalFalls += status.falls;
         startsWithFalls += status.falls > 0 ? 1 : 0;
+        for (size_t b = 0; b < fallsByBody.size(); ++b) {
+            fallsByBody[b] += status.fallsByBody[b];
+        }
         results.push_back({{"start_time", one.startTime},
                            {"episodes", status.episodes},
                            {"falls", status.falls},
@@ -212,7 +251,8 @@ int runHeadlessStarts(const SessionOptions& options, int starts, double seconds,
     if (totalFalls == 0) {
         std::printf("  no fall: every start ran %.2f s\n", seconds);
     } else {
-        std::printf("  %d falls, from %d of %d start times\n", totalFalls, startsWithFalls, starts);
+        std::printf("  %d falls, from %d of %d start times; by %s\n", totalFalls, startsWithFalls,
+                    starts, fallsByBodyText(fallsByBody, (*probe)->character()).c_str());
     }
     if (json) {
         const nlohmann::json summary = {{"simulated_seconds_per_start", seconds},

@@ -184,6 +184,7 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     m_status.weightsDescription = m_actor->description();
 
     m_random.seed(m_options.seed);
+    m_status.fallsByBody.assign(static_cast<size_t>(m_character.numJoints()), 0);
     m_state.resize(m_env->stateSize());
     m_action.resize(m_env->actionSize());
     m_stateFloat.resize(m_env->stateSize());
@@ -261,6 +262,9 @@ void SimulationSession::advanceControlStep() {
             case sim::EpisodeEnd::Fall:
                 ++m_status.falls;
                 ++m_status.ends.fall;
+                if (const int body = m_env->fallenBody(); body >= 0) {
+                    ++m_status.fallsByBody[static_cast<size_t>(body)];
+                }
                 break;
             case sim::EpisodeEnd::Invalid:
                 ++m_status.invalidEpisodes;

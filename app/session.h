@@ -58,16 +58,17 @@ struct RewardReadout {
 
 // What a session reports after each control step.
 struct SessionStatus {
-    double simTime = 0;          // simulated time since the session started [s]
-    double episodeTime = 0;      // time in the current episode [s]
-    double clipTime = 0;         // reference clip time [s]
-    int episodes = 0;            // episodes started
-    int falls = 0;               // episodes ended by a fall
-    int invalidEpisodes = 0;     // episodes ended by a velocity blow-up or a non-finite state
-    long long controlSteps = 0;  // policy steps taken
-    double rewardSum = 0;        // sum of per-step rewards
-    double poseErrorSum = 0;     // sum of per-step pose errors (RewardTerms::poseError) [rad^2]
-    EpisodeEndCounts ends;       // how finished episodes ended
+    double simTime = 0;            // simulated time since the session started [s]
+    double episodeTime = 0;        // time in the current episode [s]
+    double clipTime = 0;           // reference clip time [s]
+    int episodes = 0;              // episodes started
+    int falls = 0;                 // episodes ended by a fall
+    int invalidEpisodes = 0;       // episodes ended by a velocity blow-up or a non-finite state
+    long long controlSteps = 0;    // policy steps taken
+    double rewardSum = 0;          // sum of per-step rewards
+    double poseErrorSum = 0;       // sum of per-step pose errors (RewardTerms::poseError) [rad^2]
+    EpisodeEndCounts ends;         // how finished episodes ended
+    std::vector<int> fallsByBody;  // per body: falls it ended by touching the ground first
     double finishedEpisodeSeconds = 0;  // total length of finished episodes [s]
     int finishedEpisodes = 0;
     RewardReadout lastReward;

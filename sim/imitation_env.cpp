@@ -201,16 +201,16 @@ void ImitationEnv::syncReferenceRoot() {
     m_referenceOffset.z() = m_sim.pose[2] - pose[2];
 }
 
-bool ImitationEnv::hasFallen() const {
+int ImitationEnv::fallenBody() const {
     if (!m_settings.enableFallContact) {
-        return false;
+        return -1;
     }
     for (int b = 0; b < m_character.numJoints(); ++b) {
         if (m_fallBody[b] && m_physics->inGroundContact(b)) {
-            return true;
+            return b;
         }
     }
-    return false;
+    return -1;
 }
 
 EpisodeEnd ImitationEnv::checkEnd() const {
@@ -223,7 +223,7 @@ EpisodeEnd ImitationEnv::checkEnd() const {
             return EpisodeEnd::Invalid;
         }
     }
-    if (hasFallen()) {
+    if (fallenBody() >= 0) {
         return EpisodeEnd::Fall;
     }
     if (m_motion.loop == LoopMode::None && m_time > m_motion.duration() + m_settings.holdEndTime) {

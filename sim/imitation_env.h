@@ -91,6 +91,8 @@ public:
     const Motion& motion() const { return m_motion; }
     const EnvSettings& settings() const { return m_settings; }
     bool inGroundContact(int body) const { return m_physics->inGroundContact(body); }
+    // The first fall-contact body touching the ground (what ended an episode by a fall), or -1.
+    int fallenBody() const;
     // Torques of the first PD update of the last control step, before clamping [N m].
     const Eigen::VectorXd& firstUpdateTorques() const { return m_firstUpdateTorques; }
     const StageTimings& timings() const { return m_timings; }
@@ -104,7 +106,6 @@ private:
     void readSimulated();
     void syncReferenceRoot();
     EpisodeEnd checkEnd() const;
-    bool hasFallen() const;
 
     const Character& m_character;
     const ControllerConfig& m_controller;

@@ -61,6 +61,26 @@ TEST_SUITE("app") {
         CHECK(session->status().episodes >= 1);
     }
 
+    TEST_CASE("every fall is put down to a fall-contact body, never to a foot") {
+        app::SessionOptions options;
+        options.seed = 3;
+        auto session = open(options);  // the untrained actor falls within a second
+        for (int i = 0; i < 150; ++i) {
+            session->advanceControlStep();
+        }
+        const app::SessionStatus& status = session->status();
+        REQUIRE(status.falls > 0);
+        int attributed = 0;
+        for (size_t b = 0; b < status.fallsByBody.size(); ++b) {
+            attributed += status.fallsByBody[b];
+            if (status.fallsByBody[b] > 0) {
+                CHECK_MESSAGE(session->character().bodies[b].enableFallContact,
+                              session->character().joints[b].name);
+            }
+        }
+        CHECK(attributed == status.falls);
+    }
+
     TEST_CASE("a policy file's trained rates set the session's unless rates were given") {
         policy::ActorWeights weights = policy::makeInitialActor(197, 36, Eigen::VectorXf::Zero(36),
                                                                 Eigen::VectorXf::Ones(36), 4);

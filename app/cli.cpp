@@ -70,7 +70,7 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
 sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
     SessionOptions options = flags.options;
     options.drive = flags.drive == "reference" ? DriveMode::Reference : DriveMode::Policy;
-    options.ratesGiven = !flags.argsPath.empty();
+    // Rate flags win over a policy file's rates (applyArgsFile says the same of an args file).
     for (int rate = 0; rate < 3; ++rate) {  // --physics-rate, --pd-rate, --policy-rate
         options.ratesGiven = options.ratesGiven || flags.environmentFlags[rate]->count() > 0;
     }
@@ -133,6 +133,13 @@ nlohmann::json fallsByBodyJson(const std::vector<int>& counts, const sim::Charac
     return out;
 }
 
+// The "rates" line of a summary: what the session ran at and where that came from.
+void printRates(const Session& session) {
+    const sim::EnvSettings& rates = session.options().environment;
+    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n", rates.physicsRate,
+                rates.pdRate, rates.policyRate, session.status().ratesSource.c_str());
+}
+
 // Mean episode length; episodes still running at the end count with their current length.
 double meanEpisodeSeconds(const SessionStatus& status) {
     const int openEpisodes = status.episodes - status.finishedEpisodes;
@@ -159,9 +166,7 @@ int runHeadless(Session& session, double seconds, bool json) {
     std::printf("charsim run: %.2f s simulated with %s drive (%s)\n", status.simTime,
                 toString(options.drive), status.weightsDescription.c_str());
     std::printf("  motion       %s\n", options.motionPath.c_str());
-    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n",
-                options.environment.physicsRate, options.environment.pdRate,
-                options.environment.policyRate, status.ratesSource.c_str());
+    printRates(session);
     std::printf("  episodes     %d (falls %d, invalid %d)\n", status.episodes, status.falls,
                 status.invalidEpisodes);
     if (status.falls > 0) {
@@ -212,9 +217,7 @@ int runHeadlessStarts(const SessionOptions& options, int starts, double seconds,
     std::printf("charsim run: %d start times x %.2f s with %s drive (%s)\n", starts, seconds,
                 toString(options.drive), (*probe)->status().weightsDescription.c_str());
     std::printf("  motion       %s (%.3f s)\n", (*probe)->options().motionPath.c_str(), duration);
-    const sim::EnvSettings& rates = (*probe)->options().environment;
-    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n", rates.physicsRate,
-                rates.pdRate, rates.policyRate, (*probe)->status().ratesSource.c_str());
+    printRates(**probe);
     std::printf("  start [s]  episodes  falls  mean episode [s]  reward per step\n");
     nlohmann::json results = nlohmann::json::array();
     int totalFalls = 0, startsWithFalls = 0;

@@ -68,6 +68,25 @@ RigidBodyModel::RigidBodyModel(const Character& character, const RigidBodyModelO
                 break;
         }
     }
+    // A joint's first dof follows the last dof of its nearest ancestor that has any; its other
+    // dofs follow each other (a joint's own block of the mass matrix is dense).
+    m_dofParents.assign(character.dofCount, -1);
+    for (int j = 0; j < n; ++j) {
+        const int size = character.dofSize[j];
+        if (size == 0) {
+            continue;
+        }
+        int ancestor = character.joints[j].parent;
+        while (ancestor >= 0 && character.dofSize[ancestor] == 0) {
+            ancestor = character.joints[ancestor].parent;
+        }
+        const int first = character.dofOffset[j];
+        m_dofParents[first] =
+            ancestor < 0 ? -1 : character.dofOffset[ancestor] + character.dofSize[ancestor] - 1;
+        for (int d = first + 1; d < first + size; ++d) {
+            m_dofParents[d] = d - 1;
+        }
+    }
     m_parentToJoint.resize(n);
     m_velocity.resize(n);
     m_acceleration.resize(n);

@@ -10,6 +10,7 @@
 
 #include "sim/character.h"
 #include "sim/spatial.h"
+#include "sim/tree_ldl.h"
 
 namespace sim {
 
@@ -44,6 +45,8 @@ public:
                         Eigen::Ref<Eigen::VectorXd> velocity) const;
 
     int dofCount() const { return m_character.dofCount; }
+    // The tree behind the mass matrix's sparsity: each dof's predecessor toward the root.
+    const DofParents& dofParents() const { return m_dofParents; }
 
 private:
     using Vector6d = spatial::Vector6d;
@@ -59,6 +62,7 @@ private:
     // Description, fixed at construction.
     std::vector<Matrix6d> m_bodyInertia;  // spatial inertia of body j about joint j's origin
     std::vector<Eigen::Matrix<double, 6, 3>> m_motionSubspace;  // S_j, first dofSize columns used
+    DofParents m_dofParents;
 
     // Per-update scratch, sized at construction.
     std::vector<spatial::Transform> m_parentToJoint;  // X from parent (world for root) to joint

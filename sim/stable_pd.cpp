@@ -34,8 +34,7 @@ StablePdController::StablePdController(const Character& character, const Control
       m_rhs(character.dofCount),
       m_acceleration(character.dofCount),
       m_dofTorque(character.dofCount),
-      m_system(character.dofCount, character.dofCount),
-      m_solver(character.dofCount) {
+      m_system(character.dofCount, character.dofCount) {
     for (int j = 0; j < character.numJoints(); ++j) {
         if (character.joints[j].type == JointType::Root) {
             continue;  // the root is never actuated
@@ -128,8 +127,9 @@ void StablePdController::computeTorques(const Eigen::Ref<const Eigen::VectorXd>&
     m_system.diagonal() += dt * m_kd;
     m_rhs =
         m_kp.cwiseProduct(m_poseError) - m_kd.cwiseProduct(m_dofVelocity) - m_model.biasForces();
-    m_solver.compute(m_system);
-    m_acceleration = m_solver.solve(m_rhs);
+    factorTreeLdl(m_model.dofParents(), m_system);
+    m_acceleration = m_rhs;
+    solveTreeLdl(m_model.dofParents(), m_system, m_acceleration);
     m_dofTorque =
         m_kp.cwiseProduct(m_poseError) - m_kd.cwiseProduct(m_dofVelocity + dt * m_acceleration);
     m_model.dofsToVelocity(m_dofTorque, torques);

@@ -4,7 +4,6 @@
 // law gives at the state one step ahead, with that step's accelerations solved through the
 // character's mass matrix and bias forces.
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "sim/character.h"
@@ -47,8 +46,7 @@ private:
     // Scratch, sized at construction.
     Eigen::VectorXd m_predictedPose, m_poseError, m_dofVelocity, m_rhs, m_acceleration;
     Eigen::VectorXd m_dofTorque;
-    Eigen::MatrixXd m_system;
-    Eigen::LDLT<Eigen::MatrixXd> m_solver;
+    Eigen::MatrixXd m_system;  // M + dt Kd, factored in place over the joint tree
 };
 
 }  // namespace sim

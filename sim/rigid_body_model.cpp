@@ -8,6 +8,36 @@ namespace sim {
 using spatial::Matrix6d;
 using spatial::Vector6d;
 
+namespace {
+
+// A joint's motion subspace S, written out: a spherical joint moves about its three local
+// angular axes, a revolute joint about local Z (the angular part comes first in a motion vector).
+// Root joints are handled where they occur: their subspace depends on the root's rotation.
+
+// S qd for a joint's `dofRates`.
+Vector6d jointMotion(JointType type, const double* dofRates) {
+    Vector6d motion = Vector6d::Zero();
+    if (type == JointType::Spherical) {
+        motion.head<3>() = Eigen::Vector3d(dofRates[0], dofRates[1], dofRates[2]);
+    } else if (type == JointType::Revolute) {
+        motion[2] = dofRates[0];
+    }
+    return motion;
+}
+
+// S^T f: the force's components along the joint's axes, `size` of them into `out`.
+void projectOnAxes(JointType type, const Vector6d& force, double* out) {
+    if (type == JointType::Spherical) {
+        out[0] = force[0];
+        out[1] = force[1];
+        out[2] = force[2];
+    } else if (type == JointType::Revolute) {
+        out[0] = force[2];
+    }
+}
+
+}  // namespace
+
 Eigen::Vector3d analyticInertia(ShapeType shape, const Eigen::Vector3d& param, double mass,
                                 bool capsuleInertia2018) {
     switch (shape) {
@@ -44,7 +74,6 @@ RigidBodyModel::RigidBodyModel(const Character& character, const RigidBodyModelO
     : m_character(character), m_options(options) {
     const int n = character.numJoints();
     m_bodyInertia.resize(n);
-    m_motionSubspace.resize(n);
     for (int j = 0; j < n; ++j) {
         const BodyDef& body = character.bodies[j];
         const Eigen::Matrix3d bodyRotation = body.attachRotation.toRotationMatrix();
@@ -53,20 +82,6 @@ RigidBodyModel::RigidBodyModel(const Character& character, const RigidBodyModelO
         const Eigen::Matrix3d inertiaAtCom =
             bodyRotation * moments.asDiagonal() * bodyRotation.transpose();
         m_bodyInertia[j] = spatial::rigidBodyInertia(body.mass, body.attach, inertiaAtCom);
-
-        auto& subspace = m_motionSubspace[j];
-        subspace.setZero();
-        switch (character.joints[j].type) {
-            case JointType::Spherical:
-                subspace.topRows<3>().setIdentity();
-                break;
-            case JointType::Revolute:
-                subspace(2, 0) = 1.0;
-                break;
-            case JointType::Root:  // handled in computeTransforms: depends on the root rotation
-            case JointType::Fixed:
-                break;
-        }
     }
     // A joint's first dof follows the last dof of its nearest ancestor that has any; its other
     // dofs follow each other (a joint's own block of the mass matrix is dense).
@@ -171,11 +186,7 @@ void RigidBodyModel::computeBiasForces() {
             continue;
         }
         const int parent = joint.parent;
-        const int size = m_character.dofSize[j];
-        Vector6d jointVelocity = Vector6d::Zero();
-        if (size > 0) {
-            jointVelocity = m_motionSubspace[j].leftCols(size) * m_dofVelocity.segment(dof, size);
-        }
+        const Vector6d jointVelocity = jointMotion(joint.type, m_dofVelocity.data() + dof);
         m_velocity[j] = x.applyMotion(m_velocity[parent]) + jointVelocity;
         m_acceleration[j] = x.applyMotion(m_acceleration[parent]) +
                             spatial::crossMotion(m_velocity[j], jointVelocity);
@@ -195,11 +206,7 @@ void RigidBodyModel::computeBiasForces() {
             m_biasForces.segment<3>(dof + 3) = rootToWorld * m_force[j].head<3>();
             continue;
         }
-        const int size = m_character.dofSize[j];
-        if (size > 0) {
-            m_biasForces.segment(dof, size) =
-                m_motionSubspace[j].leftCols(size).transpose() * m_force[j];
-        }
+        projectOnAxes(joint.type, m_force[j], m_biasForces.data() + dof);
         m_force[joint.parent] += m_parentToJoint[j].applyForceTranspose(m_force[j]);
     }
 }
@@ -216,27 +223,35 @@ void RigidBodyModel::computeMassMatrix() {
     }
     m_massMatrix.setZero();
     // Column block of joint j: the composite-inertia force of a unit motion of each of j's dofs,
-    // carried up the tree and projected onto every ancestor's axes (CRBA).
+    // carried up the tree and projected onto every ancestor's axes (CRBA). Both triangles are
+    // written, entry by entry.
     Eigen::Matrix<double, 6, 6> forces;
+    Eigen::Matrix<double, 6, 6> projected;  // (ancestor dof, column)
     for (int j = 0; j < n; ++j) {
         const int size = m_character.dofSize[j];
         if (size == 0) {
             continue;
         }
         const int dof = m_character.dofOffset[j];
-        const JointDef& joint = m_character.joints[j];
-        Eigen::Matrix<double, 6, 6> subspace = Eigen::Matrix<double, 6, 6>::Zero();
-        if (joint.type == JointType::Root) {
+        const JointType type = m_character.joints[j].type;
+        const Matrix6d& inertia = m_compositeInertia[j];
+        if (type == JointType::Root) {
             // Root body-frame velocity = [R^T w; R^T v] for q = [v; w].
             const Eigen::Matrix3d& worldToRoot = m_parentToJoint[j].rotation;
+            Matrix6d subspace = Matrix6d::Zero();
             subspace.block<3, 3>(0, 3) = worldToRoot;
             subspace.block<3, 3>(3, 0) = worldToRoot;
-        } else {
-            subspace.leftCols(size) = m_motionSubspace[j].leftCols(size);
+            forces.noalias() = inertia * subspace;
+            m_massMatrix.block<6, 6>(dof, dof).noalias() = subspace.transpose() * forces;
+            continue;  // the root has no ancestors
         }
-        forces.leftCols(size) = m_compositeInertia[j] * subspace.leftCols(size);
-        m_massMatrix.block(dof, dof, size, size) =
-            subspace.leftCols(size).transpose() * forces.leftCols(size);
+        for (int c = 0; c < size; ++c) {
+            forces.col(c) = inertia.col(type == JointType::Revolute ? 2 : c);
+            projectOnAxes(type, forces.col(c), projected.col(c).data());
+            for (int r = 0; r < size; ++r) {
+                m_massMatrix(dof + r, dof + c) = projected(r, c);
+            }
+        }
 
         int child = j;
         while (m_character.joints[child].parent >= 0) {
@@ -246,21 +261,24 @@ void RigidBodyModel::computeMassMatrix() {
             const int ancestor = m_character.joints[child].parent;
             const int ancestorDof = m_character.dofOffset[ancestor];
             const int ancestorSize = m_character.dofSize[ancestor];
-            if (m_character.joints[ancestor].type == JointType::Root) {
+            const JointType ancestorType = m_character.joints[ancestor].type;
+            if (ancestorType == JointType::Root) {
                 const Eigen::Matrix3d rootToWorld = m_parentToJoint[ancestor].rotation.transpose();
                 for (int c = 0; c < size; ++c) {
-                    m_massMatrix.block<3, 1>(ancestorDof, dof + c) =
-                        rootToWorld * forces.col(c).tail<3>();
-                    m_massMatrix.block<3, 1>(ancestorDof + 3, dof + c) =
-                        rootToWorld * forces.col(c).head<3>();
+                    projected.col(c).head<3>() = rootToWorld * forces.col(c).tail<3>();
+                    projected.col(c).tail<3>() = rootToWorld * forces.col(c).head<3>();
                 }
-            } else if (ancestorSize > 0) {
-                m_massMatrix.block(ancestorDof, dof, ancestorSize, size) =
-                    m_motionSubspace[ancestor].leftCols(ancestorSize).transpose() *
-                    forces.leftCols(size);
+            } else {
+                for (int c = 0; c < size; ++c) {
+                    projectOnAxes(ancestorType, forces.col(c), projected.col(c).data());
+                }
             }
-            m_massMatrix.block(dof, ancestorDof, size, ancestorSize) =
-                m_massMatrix.block(ancestorDof, dof, ancestorSize, size).transpose();
+            for (int c = 0; c < size; ++c) {
+                for (int r = 0; r < ancestorSize; ++r) {
+                    m_massMatrix(ancestorDof + r, dof + c) = projected(r, c);
+                    m_massMatrix(dof + c, ancestorDof + r) = projected(r, c);
+                }
+            }
             child = ancestor;
         }
     }

@@ -61,7 +61,6 @@ private:
 
     // Description, fixed at construction.
     std::vector<Matrix6d> m_bodyInertia;  // spatial inertia of body j about joint j's origin
-    std::vector<Eigen::Matrix<double, 6, 3>> m_motionSubspace;  // S_j, first dofSize columns used
     DofParents m_dofParents;
 
     // Per-update scratch, sized at construction.

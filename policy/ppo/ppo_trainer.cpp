@@ -252,8 +252,8 @@ bool PpoTrainer::applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss) 
     return true;
 }
 
-float PpoTrainer::criticStep(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
-                             const std::vector<int>& indices) {
+float PpoTrainer::criticGradient(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
+                                 const std::vector<int>& indices, Eigen::VectorXf& gradient) const {
     const Eigen::MatrixXf input = gatherColumns(states, indices, 0, indices.size());
     Eigen::MatrixXf target(1, input.cols());
     for (size_t i = 0; i < indices.size(); ++i) {
@@ -265,16 +265,15 @@ float PpoTrainer::criticStep(const Eigen::MatrixXf& states, const Eigen::VectorX
     const Eigen::MatrixXf value = m_critic.forward(input, cache);
     Eigen::MatrixXf valueGradient;
     float loss = criticLoss<float>(value, target, valueGradient);
-    Eigen::VectorXf gradient = Eigen::VectorXf::Zero(m_critic.numParams());
+    gradient.setZero(m_critic.numParams());
     m_critic.backward(valueGradient, cache, gradient);
     m_critic.addWeightDecay(static_cast<float>(m_settings.criticWeightDecay), loss, gradient);
-    applyUpdate(false, gradient, loss);
     return loss;
 }
 
-float PpoTrainer::actorStep(const Eigen::MatrixXf& states, const RolloutBatch& batch,
-                            const Eigen::VectorXf& advantages, const std::vector<int>& indices,
-                            double& clipFraction) {
+float PpoTrainer::actorGradient(const Eigen::MatrixXf& states, const RolloutBatch& batch,
+                                const Eigen::VectorXf& advantages, const std::vector<int>& indices,
+                                Eigen::VectorXf& gradient, double& clipFraction) const {
     const Eigen::MatrixXf input = gatherColumns(states, indices, 0, indices.size());
     const Eigen::Index n = input.cols();
     Eigen::MatrixXf actions(m_actionSize, n);
@@ -297,10 +296,9 @@ float PpoTrainer::actorStep(const Eigen::MatrixXf& states, const RolloutBatch& b
     float loss = actorLoss<float>(mean, actions, oldLogDensity, adv, m_boundMin, m_boundMax,
                                   lossSettings, meanGradient, &stats);
     clipFraction = stats.clipFraction;
-    Eigen::VectorXf gradient = Eigen::VectorXf::Zero(m_actor.numParams());
+    gradient.setZero(m_actor.numParams());
     m_actor.backward(meanGradient, cache, gradient);
     m_actor.addWeightDecay(static_cast<float>(m_settings.actorWeightDecay), loss, gradient);
-    applyUpdate(true, gradient, loss);
     return loss;
 }
 
@@ -348,27 +346,51 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
         advantages[explored[i]] = exploredAdvantages[static_cast<Eigen::Index>(i)];
     }
 
-    // Minibatch steps: one critic and one actor step each, DeepMimic's order.
+    // Minibatch steps: one critic and one actor step each, DeepMimic's order. Neither gradient
+    // reads the other network, so with several threads the two are computed at once; they are
+    // applied in the same order either way, so the result does not depend on it.
     const size_t mb = static_cast<size_t>(m_settings.minibatchSize);
     const size_t steps = std::max<size_t>(1, all.size() / mb);
+    const bool trainActor = !stats.actorFrozen && !explored.empty();
     double actorLossSum = 0, criticLossSum = 0, clipSum = 0;
     int actorSteps = 0;
+    Eigen::VectorXf criticGrad, actorGrad;
     for (int epoch = 0; epoch < m_settings.epochs; ++epoch) {
         shuffle(all, m_random);
         shuffle(explored, m_random);
         for (size_t s = 0; s < steps; ++s) {
-            std::vector<int> criticBatch(
+            const std::vector<int> criticBatch(
                 all.begin() + static_cast<long>(s * mb),
                 all.begin() + static_cast<long>(std::min(all.size(), (s + 1) * mb)));
-            criticLossSum += static_cast<double>(criticStep(states, targets, criticBatch));
-            if (!stats.actorFrozen && !explored.empty()) {
-                std::vector<int> actorBatch;
+            std::vector<int> actorBatch;
+            if (trainActor) {
                 for (size_t i = 0; i < std::min(mb, explored.size()); ++i) {
                     actorBatch.push_back(explored[(s * mb + i) % explored.size()]);
                 }
-                double clip = 0;
-                actorLossSum +=
-                    static_cast<double>(actorStep(states, batch, advantages, actorBatch, clip));
+            }
+            float criticLoss = 0, actorLoss = 0;
+            double clip = 0;
+            const auto computeCritic = [&] {
+                criticLoss = criticGradient(states, targets, criticBatch, criticGrad);
+            };
+            const auto computeActor = [&] {
+                actorLoss = actorGradient(states, batch, advantages, actorBatch, actorGrad, clip);
+            };
+            if (trainActor && m_threads > 1 && m_settings.concurrentGradients) {
+                std::thread criticThread(computeCritic);
+                computeActor();
+                criticThread.join();
+            } else {
+                computeCritic();
+                if (trainActor) {
+                    computeActor();
+                }
+            }
+            applyUpdate(false, criticGrad, criticLoss);
+            criticLossSum += static_cast<double>(criticLoss);
+            if (trainActor) {
+                applyUpdate(true, actorGrad, actorLoss);
+                actorLossSum += static_cast<double>(actorLoss);
                 clipSum += clip;
                 ++actorSteps;
             }

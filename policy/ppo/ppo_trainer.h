@@ -31,6 +31,9 @@ struct PpoSettings {
     std::vector<int> actorHidden{1024, 512};
     std::vector<int> criticHidden{1024, 512};
     int threads = 0;  // worker threads, one environment each (0: every core)
+    // With threads > 1, a minibatch's critic and actor gradients are computed at once (the
+    // results are the same bits as one after the other).
+    bool concurrentGradients = true;
     uint64_t seed = 1;
     int batchSamples = 4096;  // samples per iteration, all workers together
     int minibatchSize = 256;
@@ -147,11 +150,13 @@ private:
                         Eigen::VectorXf& advantages) const;
     Eigen::MatrixXf criticValues(const Eigen::MatrixXf& normalizedStates) const;
     bool applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss);
-    float criticStep(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
-                     const std::vector<int>& indices);
-    float actorStep(const Eigen::MatrixXf& states, const RolloutBatch& batch,
-                    const Eigen::VectorXf& advantages, const std::vector<int>& indices,
-                    double& clipFraction);
+    // The loss of one minibatch and its gradient (numParams entries), weight decay included;
+    // neither changes the networks.
+    float criticGradient(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,
+                         const std::vector<int>& indices, Eigen::VectorXf& gradient) const;
+    float actorGradient(const Eigen::MatrixXf& states, const RolloutBatch& batch,
+                        const Eigen::VectorXf& advantages, const std::vector<int>& indices,
+                        Eigen::VectorXf& gradient, double& clipFraction) const;
 
     const sim::Character& m_character;
     const sim::ControllerConfig& m_gains;

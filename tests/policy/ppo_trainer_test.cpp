@@ -160,6 +160,20 @@ TEST_SUITE("policy") {
         }
     }
 
+    TEST_CASE("critic and actor gradients computed at once give the bits of one after the other") {
+        const test::StandingTask task;
+        policy::PpoSettings sequential = smallSettings(2);
+        sequential.concurrentGradients = false;
+        auto a = makeTrainer(task, smallSettings(2));
+        auto b = makeTrainer(task, sequential);
+        for (int i = 0; i < 2; ++i) {
+            REQUIRE(a->iterate().ok());
+            REQUIRE(b->iterate().ok());
+        }
+        CHECK(sameBits(a->actor().params(), b->actor().params()));
+        CHECK(sameBits(a->critic().params(), b->critic().params()));
+    }
+
     TEST_CASE("PPO drops non-finite updates, keeps the last good weights, stops when it persists") {
         const test::StandingTask task;
         auto trainer = makeTrainer(task, smallSettings(1));

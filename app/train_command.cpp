@@ -117,7 +117,12 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train->add_option("--samples", o.samples, "or: samples in all")
         ->check(CLI::PositiveNumber)
         ->excludes(iterations);
-    train->add_option("--threads", o.ppo.threads, "sampling threads, one env each (0: every core)");
+    train->add_option("--threads", o.ppo.threads, "sampling threads (0: every core)");
+    train
+        ->add_option("--envs-per-thread", o.ppo.environmentsPerThread,
+                     "environments each thread steps together, one batched actor query per "
+                     "step (default 1)")
+        ->check(CLI::PositiveNumber);
     train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
     train->add_option("--init-critic", o.initCriticPath,

@@ -93,6 +93,10 @@ sim::Result<std::unique_ptr<PpoTrainer>> PpoTrainer::create(const sim::Character
     if (settings.batchSamples < 1 || settings.minibatchSize < 1 || settings.epochs < 1) {
         return sim::Error{"batch, minibatch and epochs must be positive"};
     }
+    if (settings.environmentsPerThread < 1) {
+        return sim::Error{"environments per thread must be at least 1, not " +
+                          std::to_string(settings.environmentsPerThread)};
+    }
     auto probe = sim::ImitationEnv::create(character, gains, motion, environment);
     if (!probe) {
         return sim::Error{probe.error()};
@@ -172,8 +176,13 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
         rollout.actionStd = m_settings.actionStd;
         rollout.episodeSeconds = limit;
         rollout.seed = streamSeed(iterationSeed, w);
-        auto env = makeEnv();
-        collectRollout(*env, m_actor, m_normalizer, rollout, parts[w]);
+        std::vector<std::unique_ptr<sim::ImitationEnv>> envs;
+        std::vector<sim::ImitationEnv*> pointers;
+        for (int e = 0; e < m_settings.environmentsPerThread; ++e) {
+            envs.push_back(makeEnv());
+            pointers.push_back(envs.back().get());
+        }
+        collectRollouts(pointers, m_actor, m_normalizer, rollout, parts[w]);
     };
     runOnWorkers(workers, work);
     RolloutBatch batch;

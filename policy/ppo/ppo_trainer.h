@@ -30,7 +30,9 @@ namespace policy {
 struct PpoSettings {
     std::vector<int> actorHidden{1024, 512};
     std::vector<int> criticHidden{1024, 512};
-    int threads = 0;  // worker threads, one environment each (0: every core)
+    int threads = 0;  // sampling threads (0: every core)
+    // Environments each thread steps together, with one batched actor query per control step.
+    int environmentsPerThread = 1;
     // With threads > 1, a minibatch's critic and actor gradients are computed at once (the
     // results are the same bits as one after the other).
     bool concurrentGradients = true;

@@ -58,85 +58,160 @@ void RolloutBatch::append(const RolloutBatch& other) {
     invalidEpisodes += other.invalidEpisodes;
 }
 
-void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
-                    const RunningNormalizer& normalizer, const RolloutSettings& settings,
-                    RolloutBatch& out) {
-    const int stateSize = env.stateSize(), actionSize = env.actionSize();
-    out.stateSize = stateSize;
-    out.actionSize = actionSize;
-    Random random(settings.seed);
-    ActorRunner runner(actor, normalizer);
-    Eigen::VectorXd state(stateSize), rawAction(actionSize);
-    Eigen::VectorXf action(actionSize);
-    const double duration = env.motion().duration();
+namespace {
 
-    int recorded = 0;
-    long long discardedSteps = 0;
-    while (recorded < settings.samples && discardedSteps < 10LL * settings.samples + 1000) {
-        // A new episode from a random clip time (reference state initialization).
-        env.reset(random.uniform01() * duration);
-        RolloutBatch::Path path;
-        path.begin = out.size();
-        sim::EpisodeEnd end = sim::EpisodeEnd::None;
-        while (true) {
-            env.observe(state);
-            const Eigen::MatrixXf& mean = runner.run(state);
-            const bool explore = random.uniform01() < settings.explorationRate;
-            action = mean.col(0);
-            if (explore) {
-                for (int j = 0; j < actionSize; ++j) {
-                    action[j] += static_cast<float>(settings.actionStd * random.normal());
-                }
-            }
-            out.states.insert(out.states.end(), runner.rawState().data(),
-                              runner.rawState().data() + stateSize);
-            out.actions.insert(out.actions.end(), action.data(), action.data() + actionSize);
-            out.logDensity.push_back(
-                gaussianLogDensity<float>(action, mean.col(0), settings.actionStd));
-            out.explored.push_back(explore ? 1 : 0);
+// One environment's episodes, recorded into its own batch: reset, then per control step the
+// state is handed out, and the actor's mean for it comes back to be explored, recorded and
+// stepped. Several recorders share one batched actor query per step.
+class EpisodeRecorder {
+public:
+    EpisodeRecorder(sim::ImitationEnv& env, const RolloutSettings& settings, int quota,
+                    uint64_t seed)
+        : m_env(env),
+          m_settings(settings),
+          m_quota(quota),
+          m_random(seed),
+          m_state(env.stateSize()),
+          m_rawAction(env.actionSize()),
+          m_action(env.actionSize()) {
+        m_out.stateSize = env.stateSize();
+        m_out.actionSize = env.actionSize();
+    }
 
-            denormalizeAction(env.actionNorm(), action, rawAction);
-            env.setAction(rawAction);
-            const sim::StepResult result = env.step();
-            out.rewards.push_back(static_cast<float>(result.reward.total));
-            path.episodeReturn += result.reward.total;
-            ++recorded;
-            end = result.end;
-            if (end == sim::EpisodeEnd::None &&
-                env.episodeTime() >= settings.episodeSeconds - 1e-9) {
-                end = sim::EpisodeEnd::TimeLimit;
-            }
-            if (end != sim::EpisodeEnd::None || recorded >= settings.samples) {
-                break;
+    bool done() const { return m_recorded >= m_quota || m_discardedSteps >= 10LL * m_quota + 1000; }
+    RolloutBatch& batch() { return m_out; }
+
+    // Starts an episode if none is running, then writes the raw state to act on.
+    void observe(float* rawState) {
+        if (!m_inEpisode) {
+            // A new episode from a random clip time (reference state initialization).
+            m_env.reset(m_random.uniform01() * m_env.motion().duration());
+            m_path = RolloutBatch::Path{};
+            m_path.begin = m_out.size();
+            m_inEpisode = true;
+        }
+        m_env.observe(m_state);
+        for (int i = 0; i < m_env.stateSize(); ++i) {
+            rawState[i] = static_cast<float>(m_state[i]);
+        }
+        m_out.states.insert(m_out.states.end(), rawState, rawState + m_env.stateSize());
+    }
+
+    // Explores around the actor's mean for the observed state, records and takes the step.
+    void act(const Eigen::Ref<const Eigen::VectorXf>& mean) {
+        const int actionSize = m_env.actionSize();
+        const bool explore = m_random.uniform01() < m_settings.explorationRate;
+        m_action = mean;
+        if (explore) {
+            for (int j = 0; j < actionSize; ++j) {
+                m_action[j] += static_cast<float>(m_settings.actionStd * m_random.normal());
             }
         }
-        path.end = out.size();
-        path.episodeSeconds = env.episodeTime();
+        m_out.actions.insert(m_out.actions.end(), m_action.data(), m_action.data() + actionSize);
+        m_out.logDensity.push_back(gaussianLogDensity<float>(m_action, mean, m_settings.actionStd));
+        m_out.explored.push_back(explore ? 1 : 0);
 
+        denormalizeAction(m_env.actionNorm(), m_action, m_rawAction);
+        m_env.setAction(m_rawAction);
+        const sim::StepResult result = m_env.step();
+        m_out.rewards.push_back(static_cast<float>(result.reward.total));
+        m_path.episodeReturn += result.reward.total;
+        ++m_recorded;
+        sim::EpisodeEnd end = result.end;
+        if (end == sim::EpisodeEnd::None &&
+            m_env.episodeTime() >= m_settings.episodeSeconds - 1e-9) {
+            end = sim::EpisodeEnd::TimeLimit;
+        }
+        if (end != sim::EpisodeEnd::None || m_recorded >= m_quota) {
+            finishEpisode(end);
+        }
+    }
+
+private:
+    void finishEpisode(sim::EpisodeEnd end) {
+        m_inEpisode = false;
+        m_path.end = m_out.size();
+        m_path.episodeSeconds = m_env.episodeTime();
         if (end == sim::EpisodeEnd::Invalid) {
             // DeepMimic discards such episodes: drop the samples and draw a new one.
-            const int dropped = path.end - path.begin;
-            out.states.resize(out.states.size() - static_cast<size_t>(dropped) * stateSize);
-            out.actions.resize(out.actions.size() - static_cast<size_t>(dropped) * actionSize);
-            out.logDensity.resize(path.begin);
-            out.rewards.resize(path.begin);
-            out.explored.resize(path.begin);
-            recorded -= dropped;
-            discardedSteps += dropped;
-            ++out.invalidEpisodes;
-            continue;
+            const int dropped = m_path.end - m_path.begin;
+            const size_t begin = static_cast<size_t>(m_path.begin);
+            m_out.states.resize(begin * static_cast<size_t>(m_env.stateSize()));
+            m_out.actions.resize(begin * static_cast<size_t>(m_env.actionSize()));
+            m_out.logDensity.resize(begin);
+            m_out.rewards.resize(begin);
+            m_out.explored.resize(begin);
+            m_recorded -= dropped;
+            m_discardedSteps += dropped;
+            ++m_out.invalidEpisodes;
+            return;
         }
         if (end == sim::EpisodeEnd::Fall || end == sim::EpisodeEnd::ClipEnd) {
-            path.ending = PathEnd::Fall;
+            m_path.ending = PathEnd::Fall;
         } else {
-            path.ending = end == sim::EpisodeEnd::None ? PathEnd::Cut : PathEnd::TimeLimit;
-            env.observe(state);
-            path.endState = static_cast<int>(out.endStates.size()) / stateSize;
-            for (int i = 0; i < stateSize; ++i) {
-                out.endStates.push_back(static_cast<float>(state[i]));
+            m_path.ending = end == sim::EpisodeEnd::None ? PathEnd::Cut : PathEnd::TimeLimit;
+            m_env.observe(m_state);
+            m_path.endState = static_cast<int>(m_out.endStates.size()) / m_env.stateSize();
+            for (int i = 0; i < m_env.stateSize(); ++i) {
+                m_out.endStates.push_back(static_cast<float>(m_state[i]));
             }
         }
-        out.paths.push_back(path);
+        m_out.paths.push_back(m_path);
+    }
+
+    sim::ImitationEnv& m_env;
+    const RolloutSettings& m_settings;
+    const int m_quota;
+    Random m_random;
+    RolloutBatch m_out;
+    RolloutBatch::Path m_path;
+    bool m_inEpisode = false;
+    int m_recorded = 0;
+    long long m_discardedSteps = 0;
+    Eigen::VectorXd m_state, m_rawAction;
+    Eigen::VectorXf m_action;
+};
+
+}  // namespace
+
+void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<float>& actor,
+                     const RunningNormalizer& normalizer, const RolloutSettings& settings,
+                     RolloutBatch& out) {
+    const int count = static_cast<int>(envs.size());
+    std::vector<EpisodeRecorder> recorders;
+    recorders.reserve(envs.size());
+    for (int e = 0; e < count; ++e) {
+        // Environment 0 keeps the worker's own stream, so one environment samples as before.
+        const int quota = settings.samples / count + (e < settings.samples % count ? 1 : 0);
+        const uint64_t seed = e == 0 ? settings.seed : streamSeed(settings.seed, e);
+        recorders.emplace_back(*envs[static_cast<size_t>(e)], settings, quota, seed);
+    }
+    const int stateSize = actor.inputSize();
+    Eigen::MatrixXf raw(stateSize, count), input(stateSize, count);
+    MlpCache<float> cache;
+    std::vector<int> running;
+    while (true) {
+        running.clear();
+        for (int e = 0; e < count; ++e) {
+            if (!recorders[static_cast<size_t>(e)].done()) {
+                running.push_back(e);
+            }
+        }
+        if (running.empty()) {
+            break;
+        }
+        const int n = static_cast<int>(running.size());
+        for (int k = 0; k < n; ++k) {
+            recorders[static_cast<size_t>(running[k])].observe(raw.col(k).data());
+        }
+        normalizer.normalize(raw.leftCols(n), input.leftCols(n));
+        const Eigen::MatrixXf& mean = actor.forward(input.leftCols(n), cache);
+        for (int k = 0; k < n; ++k) {
+            recorders[static_cast<size_t>(running[k])].act(mean.col(k));
+        }
+    }
+    for (EpisodeRecorder& recorder : recorders) {
+        out.append(recorder.batch());
     }
 }
 

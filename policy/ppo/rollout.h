@@ -1,5 +1,5 @@
 #pragma once
-// Sample collection for PPO: one environment driven by the current actor with DeepMimic's
+// Sample collection for PPO: environments driven by the current actor with DeepMimic's
 // exploration (each action, with probability `explorationRate`, gets Gaussian noise of fixed
 // std in normalized units), and deterministic test episodes with the mean action.
 
@@ -53,11 +53,14 @@ struct RolloutSettings {
     uint64_t seed = 1;           // stream of reset times and noise
 };
 
-// Runs `env` with the actor (input normalized by `normalizer`, output in normalized action
-// units) until settings.samples steps are recorded; appends them to `out`.
-void collectRollout(sim::ImitationEnv& env, const Mlp<float>& actor,
-                    const RunningNormalizer& normalizer, const RolloutSettings& settings,
-                    RolloutBatch& out);
+// Runs the environments with the actor (input normalized by `normalizer`, output in normalized
+// action units) until settings.samples steps are recorded, split as evenly as possible between
+// them; appends them to `out`, environment by environment. The environments step together, so
+// the actor sees one batch of states per control step. Environment e draws its reset times
+// and noise from streamSeed(settings.seed, e), the first from settings.seed itself.
+void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<float>& actor,
+                     const RunningNormalizer& normalizer, const RolloutSettings& settings,
+                     RolloutBatch& out);
 
 // Results of deterministic test episodes.
 struct EvaluationStats {

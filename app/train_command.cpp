@@ -121,8 +121,8 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train
         ->add_option("--envs-per-thread", o.ppo.environmentsPerThread,
                      "environments each thread steps together, one batched actor query per "
-                     "step (default 1)")
-        ->check(CLI::PositiveNumber);
+                     "step (default 0: as many as keep an episode's worth of samples each)")
+        ->check(CLI::NonNegativeNumber);
     train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
     train->add_option("--init-critic", o.initCriticPath,
@@ -260,10 +260,10 @@ int runTrain(TrainOptions options) {
         std::ofstream(csvPath, std::ios::trunc) << kCsvHeader << "\n";
     }
 
-    std::printf("charsim train: %s on %s, %d threads, %s, %s iteration %lld\n",
+    std::printf("charsim train: %s on %s, %d threads x %d environments, %s, %s iteration %lld\n",
                 options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
-                options.optimizer.c_str(), options.resume ? "resuming after" : "from",
-                trainer.iteration());
+                trainer.environmentsPerThread(), options.optimizer.c_str(),
+                options.resume ? "resuming after" : "from", trainer.iteration());
     std::printf("  physics %g Hz, stable PD %g Hz, policy %g Hz (recorded in the actor file)\n",
                 environment.physicsRate, environment.pdRate, environment.policyRate);
     std::signal(SIGINT, onInterrupt);

@@ -132,7 +132,7 @@ sim::Status PpoTrainer::saveCheckpoint(const std::string& path) const {
         {"state_norm_count", hexDouble(m_normalizer.count())},
         {"seed", std::to_string(m_settings.seed)},
         {"threads", std::to_string(m_threads)},
-        {"environments_per_thread", std::to_string(m_settings.environmentsPerThread)},
+        {"environments_per_thread", std::to_string(m_environmentsPerThread)},
     };
     writeTrainedRates({m_environment.physicsRate, m_environment.pdRate, m_environment.policyRate},
                       meta);

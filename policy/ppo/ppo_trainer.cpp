@@ -93,8 +93,8 @@ sim::Result<std::unique_ptr<PpoTrainer>> PpoTrainer::create(const sim::Character
     if (settings.batchSamples < 1 || settings.minibatchSize < 1 || settings.epochs < 1) {
         return sim::Error{"batch, minibatch and epochs must be positive"};
     }
-    if (settings.environmentsPerThread < 1) {
-        return sim::Error{"environments per thread must be at least 1, not " +
+    if (settings.environmentsPerThread < 0) {
+        return sim::Error{"environments per thread must be 0 (automatic) or more, not " +
                           std::to_string(settings.environmentsPerThread)};
     }
     auto probe = sim::ImitationEnv::create(character, gains, motion, environment);
@@ -116,6 +116,16 @@ PpoTrainer::PpoTrainer(const sim::Character& character, const sim::ControllerCon
       m_random(streamSeed(settings.seed, 0xA11CE)) {
     m_threads = settings.threads > 0 ? static_cast<unsigned>(settings.threads)
                                      : std::max(1u, std::thread::hardware_concurrency());
+    if (settings.environmentsPerThread > 0) {
+        m_environmentsPerThread = settings.environmentsPerThread;
+    } else {
+        const double stepsPerEpisode =
+            std::max(settings.episodeSecondsBegin, settings.episodeSecondsEnd) *
+            environment.policyRate;
+        const double share = static_cast<double>(settings.batchSamples) / m_threads;
+        m_environmentsPerThread =
+            std::clamp(static_cast<int>(share / std::max(1.0, stepsPerEpisode)), 1, 8);
+    }
     // The trainer ends episodes at the annealed limit; the env's own limit stays above it.
     m_environment.episodeTimeLimit =
         std::max(settings.episodeSecondsBegin, settings.episodeSecondsEnd) + 1;
@@ -169,6 +179,9 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
     const unsigned workers = m_threads;
     std::vector<RolloutBatch> parts(workers);
     const uint64_t iterationSeed = streamSeed(m_settings.seed, static_cast<uint64_t>(m_iteration));
+    // The actor as policy::nn runs it: its weights are packed once per thread per iteration, so
+    // the small batches of the step loop skip the repacking a general GEMM does on every call.
+    const ActorWeights sampler = samplingActor();
     auto work = [&](unsigned w) {
         RolloutSettings rollout;
         rollout.samples = shareOf(m_settings.batchSamples, workers, w);
@@ -176,13 +189,14 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
         rollout.actionStd = m_settings.actionStd;
         rollout.episodeSeconds = limit;
         rollout.seed = streamSeed(iterationSeed, w);
+        NormalizedMlp actor(sampler);
         std::vector<std::unique_ptr<sim::ImitationEnv>> envs;
         std::vector<sim::ImitationEnv*> pointers;
-        for (int e = 0; e < m_settings.environmentsPerThread; ++e) {
+        for (int e = 0; e < m_environmentsPerThread; ++e) {
             envs.push_back(makeEnv());
             pointers.push_back(envs.back().get());
         }
-        collectRollouts(pointers, m_actor, m_normalizer, rollout, parts[w]);
+        collectRollouts(pointers, actor, rollout, parts[w]);
     };
     runOnWorkers(workers, work);
     RolloutBatch batch;
@@ -447,12 +461,14 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
 EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
     const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
     std::vector<EvaluationStats> parts(workers);
+    const ActorWeights sampler = samplingActor();
     auto work = [&](unsigned w) {
         const int count = shareOf(episodes, workers, w);
         sim::EnvSettings environment = m_environment;
         environment.episodeTimeLimit = seconds + 1;
         auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
-        evaluateActor(**env, m_actor, m_normalizer, count, seconds, streamSeed(seed, w), parts[w]);
+        NormalizedMlp actor(sampler);
+        evaluateActor(**env, actor, count, seconds, streamSeed(seed, w), parts[w]);
     };
     runOnWorkers(workers, work);
     EvaluationStats total;
@@ -488,6 +504,18 @@ sim::Status PpoTrainer::initActor(const ActorWeights& weights) {
     m_actor.bias(last) = gain.cwiseProduct(m_actor.bias(last)) + shift;
     m_normalizer.freezeAt(weights.stateMean, weights.stateStd);
     return sim::Status::success();
+}
+
+ActorWeights PpoTrainer::samplingActor() const {
+    ActorWeights weights;
+    weights.stateMean = m_normalizer.mean();
+    weights.stateStd = m_normalizer.std();
+    weights.actionMean = Eigen::VectorXf::Zero(m_actionSize);
+    weights.actionStd = Eigen::VectorXf::Ones(m_actionSize);
+    for (int l = 0; l < m_actor.numLayers(); ++l) {
+        weights.layers.push_back({m_actor.weight(l), m_actor.bias(l)});
+    }
+    return weights;
 }
 
 ActorWeights PpoTrainer::actorWeights(const std::string& description) const {

@@ -32,7 +32,9 @@ struct PpoSettings {
     std::vector<int> criticHidden{1024, 512};
     int threads = 0;  // sampling threads (0: every core)
     // Environments each thread steps together, with one batched actor query per control step.
-    int environmentsPerThread = 1;
+    // 0: as many as leave each environment's share of the batch at least one episode at the
+    // final time limit (3 for 2 threads at DeepMimic's settings), at most 8.
+    int environmentsPerThread = 0;
     // With threads > 1, a minibatch's critic and actor gradients are computed at once (the
     // results are the same bits as one after the other).
     bool concurrentGradients = true;
@@ -132,6 +134,7 @@ public:
     long long samples() const { return m_samples; }
     long long droppedUpdates() const { return m_droppedUpdates; }
     int threads() const { return static_cast<int>(m_threads); }
+    int environmentsPerThread() const { return m_environmentsPerThread; }
     const Mlp<float>& actor() const { return m_actor; }
     const Mlp<float>& critic() const { return m_critic; }
     const RunningNormalizer& stateNormalizer() const { return m_normalizer; }
@@ -147,6 +150,8 @@ private:
                const PpoSettings& settings);
 
     std::unique_ptr<sim::ImitationEnv> makeEnv() const;
+    // The actor with the state normalizer, outputs left in normalized action units.
+    ActorWeights samplingActor() const;
     RolloutBatch collect(double rate, double limit);
     void computeTargets(const RolloutBatch& batch, Eigen::VectorXf& targets,
                         Eigen::VectorXf& advantages) const;
@@ -166,6 +171,7 @@ private:
     sim::EnvSettings m_environment;
     PpoSettings m_settings;
     unsigned m_threads = 1;
+    int m_environmentsPerThread = 1;
     int m_stateSize = 0, m_actionSize = 0;
     Eigen::VectorXf m_boundMin, m_boundMax;  // normalized action bounds
 

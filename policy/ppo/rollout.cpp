@@ -7,27 +7,6 @@ namespace policy {
 
 namespace {
 
-// Actor forward for one state: raw state in, normalized mean action out.
-class ActorRunner {
-public:
-    ActorRunner(const Mlp<float>& actor, const RunningNormalizer& normalizer)
-        : m_actor(actor), m_normalizer(normalizer) {
-        m_input.resize(actor.inputSize(), 1);
-    }
-    const Eigen::MatrixXf& run(const Eigen::VectorXd& state) {
-        m_raw = state.cast<float>();
-        m_normalizer.normalize(m_raw, m_input);
-        return m_actor.forward(m_input, m_cache);
-    }
-    const Eigen::MatrixXf& rawState() const { return m_raw; }
-
-private:
-    const Mlp<float>& m_actor;
-    const RunningNormalizer& m_normalizer;
-    Eigen::MatrixXf m_raw, m_input;
-    MlpCache<float> m_cache;
-};
-
 // Raw action from a normalized one: a = a_n / scale - offset.
 void denormalizeAction(const sim::ActionNormalization& norm, const Eigen::VectorXf& normalized,
                        Eigen::VectorXd& raw) {
@@ -174,9 +153,8 @@ private:
 
 }  // namespace
 
-void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<float>& actor,
-                     const RunningNormalizer& normalizer, const RolloutSettings& settings,
-                     RolloutBatch& out) {
+void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp& actor,
+                     const RolloutSettings& settings, RolloutBatch& out) {
     const int count = static_cast<int>(envs.size());
     std::vector<EpisodeRecorder> recorders;
     recorders.reserve(envs.size());
@@ -186,9 +164,7 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<floa
         const uint64_t seed = e == 0 ? settings.seed : streamSeed(settings.seed, e);
         recorders.emplace_back(*envs[static_cast<size_t>(e)], settings, quota, seed);
     }
-    const int stateSize = actor.inputSize();
-    Eigen::MatrixXf raw(stateSize, count), input(stateSize, count);
-    MlpCache<float> cache;
+    Eigen::MatrixXf raw(actor.inputSize(), count), mean(actor.outputSize(), count);
     std::vector<int> running;
     while (true) {
         running.clear();
@@ -204,8 +180,7 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<floa
         for (int k = 0; k < n; ++k) {
             recorders[static_cast<size_t>(running[k])].observe(raw.col(k).data());
         }
-        normalizer.normalize(raw.leftCols(n), input.leftCols(n));
-        const Eigen::MatrixXf& mean = actor.forward(input.leftCols(n), cache);
+        actor.forward(raw.data(), n, mean.data());
         for (int k = 0; k < n; ++k) {
             recorders[static_cast<size_t>(running[k])].act(mean.col(k));
         }
@@ -215,20 +190,19 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<floa
     }
 }
 
-void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
-                   const RunningNormalizer& normalizer, int episodes, double seconds, uint64_t seed,
-                   EvaluationStats& stats) {
+void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
+                   uint64_t seed, EvaluationStats& stats) {
     Random random(seed);
-    ActorRunner runner(actor, normalizer);
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());
-    Eigen::VectorXf action(env.actionSize());
+    Eigen::VectorXf rawState(env.stateSize()), action(env.actionSize());
     double returnSum = stats.meanReturn * stats.episodes;
     double secondsSum = stats.meanSeconds * stats.episodes;
     for (int e = 0; e < episodes; ++e) {
         env.reset(random.uniform01() * env.motion().duration());
         while (true) {
             env.observe(state);
-            action = runner.run(state).col(0);
+            rawState = state.cast<float>();
+            actor.forward(rawState.data(), 1, action.data());
             denormalizeAction(env.actionNorm(), action, rawAction);
             env.setAction(rawAction);
             const sim::StepResult result = env.step();

@@ -8,8 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "policy/ppo/mlp.h"
-#include "policy/ppo/running_normalizer.h"
+#include "policy/models/normalized_mlp.h"
 #include "sim/imitation_env.h"
 
 namespace policy {
@@ -53,14 +52,13 @@ struct RolloutSettings {
     uint64_t seed = 1;           // stream of reset times and noise
 };
 
-// Runs the environments with the actor (input normalized by `normalizer`, output in normalized
-// action units) until settings.samples steps are recorded, split as evenly as possible between
+// Runs the environments with the actor (raw states in, means in normalized action units out)
+// until settings.samples steps are recorded, split as evenly as possible between
 // them; appends them to `out`, environment by environment. The environments step together, so
 // the actor sees one batch of states per control step. Environment e draws its reset times
 // and noise from streamSeed(settings.seed, e), the first from settings.seed itself.
-void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, const Mlp<float>& actor,
-                     const RunningNormalizer& normalizer, const RolloutSettings& settings,
-                     RolloutBatch& out);
+void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp& actor,
+                     const RolloutSettings& settings, RolloutBatch& out);
 
 // Results of deterministic test episodes.
 struct EvaluationStats {
@@ -69,10 +67,10 @@ struct EvaluationStats {
     double meanSeconds = 0;  // episode length [s]
 };
 
-// Runs test episodes with the mean action, each from a reset time drawn from `seed`'s stream,
-// up to `seconds` each; adds them to `stats` (means over all episodes added).
-void evaluateActor(sim::ImitationEnv& env, const Mlp<float>& actor,
-                   const RunningNormalizer& normalizer, int episodes, double seconds, uint64_t seed,
-                   EvaluationStats& stats);
+// Runs test episodes with the mean action of `actor` (as for collectRollouts), each from a reset
+// time drawn from `seed`'s stream, up to `seconds` each; adds them to `stats` (means over all
+// episodes added).
+void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
+                   uint64_t seed, EvaluationStats& stats);
 
 }  // namespace policy

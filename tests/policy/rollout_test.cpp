@@ -46,12 +46,20 @@ TEST_SUITE("policy") {
         const int actionSize = sim::actionSize(task.character);
         // Zero kernels: the mean action is the output bias, the same bits whether the actor
         // sees one state or a batch, so only the bookkeeping of the environments is compared.
-        policy::Mlp<float> actor({stateSize, 8, actionSize});
+        policy::ActorWeights weights;
+        weights.stateMean = Eigen::VectorXf::Zero(stateSize);
+        weights.stateStd = Eigen::VectorXf::Ones(stateSize);
+        weights.actionMean = Eigen::VectorXf::Zero(actionSize);
+        weights.actionStd = Eigen::VectorXf::Ones(actionSize);
+        weights.layers.push_back(
+            {policy::RowMatrixXf::Zero(8, stateSize), Eigen::VectorXf::Zero(8)});
+        weights.layers.push_back(
+            {policy::RowMatrixXf::Zero(actionSize, 8), Eigen::VectorXf::Zero(actionSize)});
         policy::Random random(3);
         for (int i = 0; i < actionSize; ++i) {
-            actor.bias(1)[i] = static_cast<float>(random.uniform(-0.3, 0.3));
+            weights.layers[1].bias[i] = static_cast<float>(random.uniform(-0.3, 0.3));
         }
-        const policy::RunningNormalizer normalizer(stateSize, 1e6, 0.02);
+        policy::NormalizedMlp actor(weights);
         policy::RolloutSettings settings;
         settings.samples = 61;  // 31 and 30
         settings.explorationRate = 0.5;
@@ -60,20 +68,19 @@ TEST_SUITE("policy") {
 
         auto first = makeEnv(task), second = makeEnv(task);
         policy::RolloutBatch together;
-        policy::collectRollouts({first.get(), second.get()}, actor, normalizer, settings,
-                                together);
+        policy::collectRollouts({first.get(), second.get()}, actor, settings, together);
         CHECK(together.size() == 61);
 
         policy::RolloutBatch alone;
         policy::RolloutSettings part = settings;
         part.samples = 31;
         auto third = makeEnv(task);
-        policy::collectRollouts({third.get()}, actor, normalizer, part, alone);
+        policy::collectRollouts({third.get()}, actor, part, alone);
         policy::RolloutBatch secondAlone;
         part.samples = 30;
         part.seed = policy::streamSeed(settings.seed, 1);
         auto fourth = makeEnv(task);
-        policy::collectRollouts({fourth.get()}, actor, normalizer, part, secondAlone);
+        policy::collectRollouts({fourth.get()}, actor, part, secondAlone);
         alone.append(secondAlone);
         REQUIRE(alone.paths.size() > 2);
         checkSameBatch(together, alone);

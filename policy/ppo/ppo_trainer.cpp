@@ -1,6 +1,7 @@
 #include "policy/ppo/ppo_trainer.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -30,6 +31,18 @@ void runOnWorkers(unsigned workers, const Work& work) {
     for (std::thread& t : pool) {
         t.join();
     }
+}
+
+// Whether no entry is infinite or NaN: the exponent bits of each float are tested as integers,
+// which compilers vectorize (Eigen's allFinite compares x - x with itself, entry by entry).
+bool allFinite(const Eigen::VectorXf& values) {
+    const float* data = values.data();
+    uint32_t nonFinite = 0;
+    for (Eigen::Index i = 0; i < values.size(); ++i) {
+        const uint32_t bits = std::bit_cast<uint32_t>(data[i]);
+        nonFinite |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return nonFinite == 0;
 }
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
@@ -254,15 +267,24 @@ bool PpoTrainer::applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss) 
     OptimizerState& state = actor ? m_actorState : m_criticState;
     const OptimizerSettings& optimizer =
         actor ? m_settings.actorOptimizer : m_settings.criticOptimizer;
-    bool good = std::isfinite(loss) && gradient.allFinite();
+    bool good = std::isfinite(loss) && allFinite(gradient);
     if (good) {
-        Eigen::VectorXf params = net.params();
-        OptimizerState next = state;
+        // The step goes to scratch copies (reused, so nothing is allocated after the first
+        // step), which are swapped in only when everything came out finite.
+        TrialStep& trial = actor ? m_actorTrial : m_criticTrial;
+        Eigen::VectorXf& params = trial.params;
+        OptimizerState& next = trial.state;
+        params = net.params();
+        next.first = state.first;
+        next.second = state.second;
+        next.steps = state.steps;
         optimizerStep(optimizer, gradient, params, next);
-        good = params.allFinite() && next.first.allFinite() && next.second.allFinite();
+        good = allFinite(params) && allFinite(next.first) && allFinite(next.second);
         if (good) {
-            net.params() = std::move(params);
-            state = std::move(next);
+            net.params().swap(params);
+            state.first.swap(next.first);
+            state.second.swap(next.second);
+            state.steps = next.steps;
         }
     }
     if (!good) {

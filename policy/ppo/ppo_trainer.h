@@ -178,6 +178,12 @@ private:
     Mlp<float> m_actor, m_critic;
     RunningNormalizer m_normalizer;
     OptimizerState m_actorState, m_criticState;
+    // applyUpdate's trial steps, one per network so their sizes never change.
+    struct TrialStep {
+        Eigen::VectorXf params;
+        OptimizerState state;
+    };
+    TrialStep m_actorTrial, m_criticTrial;
     Random m_random;  // minibatch shuffles
     long long m_iteration = 0, m_samples = 0;
     long long m_droppedUpdates = 0, m_consecutiveDrops = 0, m_iterationDrops = 0;

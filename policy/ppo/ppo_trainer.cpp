@@ -221,13 +221,20 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
 
 Eigen::MatrixXf PpoTrainer::criticValues(const Eigen::MatrixXf& normalizedStates) const {
     Eigen::MatrixXf values(1, normalizedStates.cols());
-    MlpCache<float> cache;
+    // Chunks of 1024 columns, shared round-robin by the threads: each chunk is computed the
+    // same way whichever thread takes it, so the values do not depend on the thread count.
     constexpr Eigen::Index kChunk = 1024;
-    for (Eigen::Index begin = 0; begin < normalizedStates.cols(); begin += kChunk) {
-        const Eigen::Index n = std::min(kChunk, normalizedStates.cols() - begin);
-        values.middleCols(begin, n) =
-            m_critic.forward(normalizedStates.middleCols(begin, n), cache);
-    }
+    const Eigen::Index chunks = (normalizedStates.cols() + kChunk - 1) / kChunk;
+    const unsigned workers = std::max<unsigned>(1, std::min<unsigned>(m_threads, chunks));
+    runOnWorkers(workers, [&](unsigned w) {
+        MlpCache<float> cache;
+        for (Eigen::Index c = w; c < chunks; c += workers) {
+            const Eigen::Index begin = c * kChunk;
+            const Eigen::Index n = std::min(kChunk, normalizedStates.cols() - begin);
+            values.middleCols(begin, n) =
+                m_critic.forward(normalizedStates.middleCols(begin, n), cache);
+        }
+    });
     return (values.array() * static_cast<float>(m_settings.valueStd) +
             static_cast<float>(m_settings.valueMean))
         .matrix();

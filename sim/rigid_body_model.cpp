@@ -25,7 +25,8 @@ Vector6d jointMotion(JointType type, const double* dofRates) {
     return motion;
 }
 
-// S^T f: the force's components along the joint's axes, `size` of them into `out`.
+// S^T f: the force's components along the joint's axes into `out` (3 for a spherical joint, 1
+// for a revolute one).
 void projectOnAxes(JointType type, const Vector6d& force, double* out) {
     if (type == JointType::Spherical) {
         out[0] = force[0];

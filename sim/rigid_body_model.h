@@ -61,7 +61,7 @@ private:
 
     // Description, fixed at construction.
     std::vector<Matrix6d> m_bodyInertia;  // spatial inertia of body j about joint j's origin
-    DofParents m_dofParents;
+    DofParents m_dofParents;  // per dof, its predecessor toward the root (-1 for the first)
 
     // Per-update scratch, sized at construction.
     std::vector<spatial::Transform> m_parentToJoint;  // X from parent (world for root) to joint

@@ -1,5 +1,7 @@
 #include "sim/tree_ldl.h"
 
+#include <cassert>
+
 namespace sim {
 
 void factorTreeLdl(const DofParents& parents, Eigen::Ref<Eigen::MatrixXd> matrix) {
@@ -7,6 +9,7 @@ void factorTreeLdl(const DofParents& parents, Eigen::Ref<Eigen::MatrixXd> matrix
     // From the leaves up: dof k's row is scaled by its pivot and its outer product is taken
     // out of the ancestors' block, which touches only ancestor pairs (i, j) with j above i.
     for (int k = n - 1; k >= 0; --k) {
+        assert(parents[k] < k);
         const double pivot = matrix(k, k);
         for (int i = parents[k]; i >= 0; i = parents[i]) {
             const double factor = matrix(k, i) / pivot;

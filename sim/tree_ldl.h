@@ -1,7 +1,8 @@
 #pragma once
 // Factorization of a joint-space matrix with the sparsity of a kinematic tree, as in Featherstone,
 // "Rigid Body Dynamics Algorithms" (2008), section 6.5. Entry (i, k) of a mass matrix is nonzero
-// only when dof i lies on the path from dof k to the root, so H = L^T D L with L unit lower
+// only when one of dofs i and k lies on the other's path to the root, so H = L^T D L with L unit
+// lower
 // triangular and of that same pattern, computed without fill-in and without pivoting. It costs
 // the sum over dofs of their depth squared instead of a dense factorization's n^3 / 3.
 
@@ -17,7 +18,8 @@ using DofParents = std::vector<int>;
 
 // Overwrites the lower triangle of the symmetric positive definite `matrix` with D on the
 // diagonal and L below it (entry (k, i) for i an ancestor of k). Entries off the tree's pattern
-// are neither read nor written. Allocates nothing.
+// are neither read nor written. Allocates nothing. Nothing is checked: a matrix that is not
+// positive definite gives a pivot <= 0 and then infinities or NaNs.
 void factorTreeLdl(const DofParents& parents, Eigen::Ref<Eigen::MatrixXd> matrix);
 
 // Solves H x = b in place (`rhs` becomes x) with the factors from factorTreeLdl.

@@ -259,8 +259,18 @@ sim::Status PpoTrainer::loadCheckpoint(const std::string& path) {
         m_random.setState(state);
         m_normalizer.restore(std::strtod(meta("state_norm_count").c_str(), nullptr), sum,
                              sumSquares, mean, std);
+        if (m_settings.environmentsPerThread == 0) {
+            // Automatic: go on with the run's own count, so the resume stays exact (checkpoints
+            // from before the setting had one environment per thread).
+            const std::string recorded = meta("environments_per_thread");
+            m_environmentsPerThread = recorded.empty() ? 1 : std::stoi(recorded);
+        }
     } catch (const std::exception&) {
         return sim::Error{path + ": a counter in the metadata is missing or not a number"};
+    }
+    if (m_environmentsPerThread < 1) {
+        return sim::Error{path + ": environments_per_thread is " +
+                          std::to_string(m_environmentsPerThread) + "; it must be at least 1"};
     }
     m_actor.params() = actor;
     m_critic.params() = critic;

@@ -194,7 +194,7 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
     const uint64_t iterationSeed = streamSeed(m_settings.seed, static_cast<uint64_t>(m_iteration));
     // The actor as policy::nn runs it: its weights are packed once per thread per iteration, so
     // the small batches of the step loop skip the repacking a general GEMM does on every call.
-    const ActorWeights sampler = samplingActor();
+    const ActorWeights samplingWeights = samplingActorWeights();
     auto work = [&](unsigned w) {
         RolloutSettings rollout;
         rollout.samples = shareOf(m_settings.batchSamples, workers, w);
@@ -202,7 +202,7 @@ RolloutBatch PpoTrainer::collect(double rate, double limit) {
         rollout.actionStd = m_settings.actionStd;
         rollout.episodeSeconds = limit;
         rollout.seed = streamSeed(iterationSeed, w);
-        NormalizedMlp actor(sampler);
+        NormalizedMlp actor(samplingWeights);
         std::vector<std::unique_ptr<sim::ImitationEnv>> envs;
         std::vector<sim::ImitationEnv*> pointers;
         for (int e = 0; e < m_environmentsPerThread; ++e) {
@@ -354,50 +354,10 @@ float PpoTrainer::actorGradient(const Eigen::MatrixXf& states, const RolloutBatc
     return loss;
 }
 
-sim::Result<IterationStats> PpoTrainer::iterate() {
-    IterationStats stats;
-    stats.explorationRate = explorationRate();
-    stats.episodeLimit = episodeLimit();
-    stats.actorFrozen = m_iteration < m_settings.freezeActorIterations;
-    m_iterationDrops = 0;
-
-    // Samples, then the normalizer (while it is still fitting), then the targets.
-    auto start = std::chrono::steady_clock::now();
-    const RolloutBatch batch = collect(stats.explorationRate, stats.episodeLimit);
-    stats.sampleSeconds = secondsSince(start);
-    start = std::chrono::steady_clock::now();
-    const int n = batch.size();
-    const Eigen::Map<const Eigen::MatrixXf> raw(batch.states.data(), m_stateSize, n);
-    if (!m_normalizer.frozen()) {
-        const Eigen::VectorXf oldMean = m_normalizer.mean(), oldStd = m_normalizer.std();
-        m_normalizer.update(raw);
-        if (m_settings.preserveOutputsOnRefit) {
-            preserveFirstLayer(m_actor, oldMean, oldStd, m_normalizer);
-            preserveFirstLayer(m_critic, oldMean, oldStd, m_normalizer);
-        }
-    }
-    Eigen::VectorXf targets, advantages;
-    computeTargets(batch, targets, advantages);
-    Eigen::MatrixXf states(m_stateSize, n);
-    m_normalizer.normalize(raw, states);
-
-    // The actor learns from exploratory samples only, with advantages normalized over them.
-    std::vector<int> all(static_cast<size_t>(n)), explored;
-    std::iota(all.begin(), all.end(), 0);
-    for (int i = 0; i < n; ++i) {
-        if (batch.explored[i]) {
-            explored.push_back(i);
-        }
-    }
-    Eigen::VectorXf exploredAdvantages(static_cast<Eigen::Index>(explored.size()));
-    for (size_t i = 0; i < explored.size(); ++i) {
-        exploredAdvantages[static_cast<Eigen::Index>(i)] = advantages[explored[i]];
-    }
-    normalizeAdvantages(exploredAdvantages, m_settings.advantageClip);
-    for (size_t i = 0; i < explored.size(); ++i) {
-        advantages[explored[i]] = exploredAdvantages[static_cast<Eigen::Index>(i)];
-    }
-
+sim::Status PpoTrainer::runMinibatches(const RolloutBatch& batch, const Eigen::MatrixXf& states,
+                                       const Eigen::VectorXf& targets,
+                                       const Eigen::VectorXf& advantages, std::vector<int> all,
+                                       std::vector<int> explored, IterationStats& stats) {
     // Minibatch steps: one critic and one actor step each, DeepMimic's order. Neither gradient
     // reads the other network, so with several threads the two are computed at once; they are
     // applied in the same order either way, so the result does not depend on it.
@@ -456,6 +416,61 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
             }
         }
     }
+    stats.criticLoss = criticLossSum / static_cast<double>(steps * m_settings.epochs);
+    stats.actorLoss = actorSteps > 0 ? actorLossSum / actorSteps : 0;
+    stats.clipFraction = actorSteps > 0 ? clipSum / actorSteps : 0;
+    return sim::Status::success();
+}
+
+sim::Result<IterationStats> PpoTrainer::iterate() {
+    IterationStats stats;
+    stats.explorationRate = explorationRate();
+    stats.episodeLimit = episodeLimit();
+    stats.actorFrozen = m_iteration < m_settings.freezeActorIterations;
+    m_iterationDrops = 0;
+
+    // Samples, then the normalizer (while it is still fitting), then the targets.
+    auto start = std::chrono::steady_clock::now();
+    const RolloutBatch batch = collect(stats.explorationRate, stats.episodeLimit);
+    stats.sampleSeconds = secondsSince(start);
+    start = std::chrono::steady_clock::now();
+    const int n = batch.size();
+    const Eigen::Map<const Eigen::MatrixXf> raw(batch.states.data(), m_stateSize, n);
+    if (!m_normalizer.frozen()) {
+        const Eigen::VectorXf oldMean = m_normalizer.mean(), oldStd = m_normalizer.std();
+        m_normalizer.update(raw);
+        if (m_settings.preserveOutputsOnRefit) {
+            preserveFirstLayer(m_actor, oldMean, oldStd, m_normalizer);
+            preserveFirstLayer(m_critic, oldMean, oldStd, m_normalizer);
+        }
+    }
+    Eigen::VectorXf targets, advantages;
+    computeTargets(batch, targets, advantages);
+    Eigen::MatrixXf states(m_stateSize, n);
+    m_normalizer.normalize(raw, states);
+
+    // The actor learns from exploratory samples only, with advantages normalized over them.
+    std::vector<int> all(static_cast<size_t>(n)), explored;
+    std::iota(all.begin(), all.end(), 0);
+    for (int i = 0; i < n; ++i) {
+        if (batch.explored[i]) {
+            explored.push_back(i);
+        }
+    }
+    Eigen::VectorXf exploredAdvantages(static_cast<Eigen::Index>(explored.size()));
+    for (size_t i = 0; i < explored.size(); ++i) {
+        exploredAdvantages[static_cast<Eigen::Index>(i)] = advantages[explored[i]];
+    }
+    normalizeAdvantages(exploredAdvantages, m_settings.advantageClip);
+    for (size_t i = 0; i < explored.size(); ++i) {
+        advantages[explored[i]] = exploredAdvantages[static_cast<Eigen::Index>(i)];
+    }
+
+    if (sim::Status trained = runMinibatches(batch, states, targets, advantages, std::move(all),
+                                             std::move(explored), stats);
+        !trained) {
+        return sim::Error{trained.error()};
+    }
     stats.updateSeconds = secondsSince(start);
 
     // Counters and statistics of the finished episodes.
@@ -466,9 +481,6 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
     stats.batchSamples = n;
     stats.invalidEpisodes = batch.invalidEpisodes;
     stats.droppedUpdates = static_cast<int>(m_iterationDrops);
-    stats.criticLoss = criticLossSum / static_cast<double>(steps * m_settings.epochs);
-    stats.actorLoss = actorSteps > 0 ? actorLossSum / actorSteps : 0;
-    stats.clipFraction = actorSteps > 0 ? clipSum / actorSteps : 0;
     double returnSum = 0, secondsSum = 0;
     int counted = 0;
     for (int pass = 0; pass < 2 && counted == 0; ++pass) {
@@ -490,13 +502,13 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
 EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
     const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
     std::vector<EvaluationStats> parts(workers);
-    const ActorWeights sampler = samplingActor();
+    const ActorWeights samplingWeights = samplingActorWeights();
     auto work = [&](unsigned w) {
         const int count = shareOf(episodes, workers, w);
         sim::EnvSettings environment = m_environment;
         environment.episodeTimeLimit = seconds + 1;
         auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
-        NormalizedMlp actor(sampler);
+        NormalizedMlp actor(samplingWeights);
         evaluateActor(**env, actor, count, seconds, streamSeed(seed, w), parts[w]);
     };
     runOnWorkers(workers, work);
@@ -535,7 +547,7 @@ sim::Status PpoTrainer::initActor(const ActorWeights& weights) {
     return sim::Status::success();
 }
 
-ActorWeights PpoTrainer::samplingActor() const {
+ActorWeights PpoTrainer::samplingActorWeights() const {
     ActorWeights weights;
     weights.stateMean = m_normalizer.mean();
     weights.stateStd = m_normalizer.std();

@@ -33,7 +33,8 @@ struct PpoSettings {
     int threads = 0;  // sampling threads (0: every core)
     // Environments each thread steps together, with one batched actor query per control step.
     // 0: as many as leave each environment's share of the batch at least one episode at the
-    // final time limit (3 for 2 threads at DeepMimic's settings), at most 8.
+    // schedule's longest time limit (3 for 2 threads at DeepMimic's settings), at most 8; a
+    // resumed run keeps its checkpoint's count.
     int environmentsPerThread = 0;
     // With threads > 1, a minibatch's critic and actor gradients are computed at once (the
     // results are the same bits as one after the other).
@@ -151,12 +152,18 @@ private:
 
     std::unique_ptr<sim::ImitationEnv> makeEnv() const;
     // The actor with the state normalizer, outputs left in normalized action units.
-    ActorWeights samplingActor() const;
+    ActorWeights samplingActorWeights() const;
     RolloutBatch collect(double rate, double limit);
     void computeTargets(const RolloutBatch& batch, Eigen::VectorXf& targets,
                         Eigen::VectorXf& advantages) const;
     Eigen::MatrixXf criticValues(const Eigen::MatrixXf& normalizedStates) const;
     bool applyUpdate(bool actor, Eigen::VectorXf& gradient, float loss);
+    // The iteration's minibatch steps over `all` samples (critic) and the `explored` ones
+    // (actor); fills the loss and clip statistics. Fails when non-finite updates persist.
+    sim::Status runMinibatches(const RolloutBatch& batch, const Eigen::MatrixXf& states,
+                               const Eigen::VectorXf& targets, const Eigen::VectorXf& advantages,
+                               std::vector<int> all, std::vector<int> explored,
+                               IterationStats& stats);
     // The loss of one minibatch and its gradient (numParams entries), weight decay included;
     // neither changes the networks.
     float criticGradient(const Eigen::MatrixXf& states, const Eigen::VectorXf& targets,

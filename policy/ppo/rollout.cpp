@@ -159,12 +159,12 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp&
     std::vector<EpisodeRecorder> recorders;
     recorders.reserve(envs.size());
     for (int e = 0; e < count; ++e) {
-        // Environment 0 keeps the worker's own stream, so one environment samples as before.
+        // Environment 0 draws from the worker's own stream, the others from streams of it.
         const int quota = settings.samples / count + (e < settings.samples % count ? 1 : 0);
         const uint64_t seed = e == 0 ? settings.seed : streamSeed(settings.seed, e);
         recorders.emplace_back(*envs[static_cast<size_t>(e)], settings, quota, seed);
     }
-    Eigen::MatrixXf raw(actor.inputSize(), count), mean(actor.outputSize(), count);
+    Eigen::MatrixXf states(actor.inputSize(), count), means(actor.outputSize(), count);
     std::vector<int> running;
     while (true) {
         running.clear();
@@ -178,11 +178,11 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp&
         }
         const int n = static_cast<int>(running.size());
         for (int k = 0; k < n; ++k) {
-            recorders[static_cast<size_t>(running[k])].observe(raw.col(k).data());
+            recorders[static_cast<size_t>(running[k])].observe(states.col(k).data());
         }
-        actor.forward(raw.data(), n, mean.data());
+        actor.forward(states.data(), n, means.data());
         for (int k = 0; k < n; ++k) {
-            recorders[static_cast<size_t>(running[k])].act(mean.col(k));
+            recorders[static_cast<size_t>(running[k])].act(means.col(k));
         }
     }
     for (EpisodeRecorder& recorder : recorders) {

@@ -92,6 +92,29 @@ TEST_SUITE("policy") {
         }
     }
 
+    TEST_CASE("a resumed run with automatic environments keeps the checkpoint's count") {
+        const test::StandingTask task;
+        policy::PpoSettings explicitCount = smallSettings(1);
+        explicitCount.environmentsPerThread = 3;
+        auto first = makeTrainer(task, explicitCount);
+        REQUIRE(first->iterate().ok());
+        const std::string path = scratchPath("resume_environments");
+        REQUIRE(first->saveCheckpoint(path).ok());
+        auto expected = first->iterate();
+        REQUIRE(expected.ok());
+
+        policy::PpoSettings automatic = smallSettings(1);
+        automatic.environmentsPerThread = 0;
+        auto resumed = makeTrainer(task, automatic);
+        CHECK(resumed->environmentsPerThread() != 3);  // 200 samples, 1 s limit: 6 at 30 Hz
+        REQUIRE(resumed->loadCheckpoint(path).ok());
+        CHECK(resumed->environmentsPerThread() == 3);
+        auto actual = resumed->iterate();
+        REQUIRE(actual.ok());
+        CHECK(actual->meanReturn == expected->meanReturn);
+        CHECK(sameBits(resumed->actor().params(), first->actor().params()));
+    }
+
     TEST_CASE("PPO checkpoint of other network sizes is refused with both sizes named") {
         const test::StandingTask task;
         auto trainer = makeTrainer(task, smallSettings(1));

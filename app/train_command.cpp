@@ -256,6 +256,17 @@ int runTrain(TrainOptions options) {
             }
         }
     }
+    if (done(options, trainer)) {
+        // --iterations and --samples count the whole run, not this sitting.
+        const bool byIterations =
+            options.iterations > 0 && trainer.iteration() >= options.iterations;
+        std::printf(
+            "charsim train: nothing to do: the run is at iteration %lld, %lld samples, which "
+            "already reaches --%s %lld (totals of the whole run)\n",
+            trainer.iteration(), trainer.samples(), byIterations ? "iterations" : "samples",
+            byIterations ? options.iterations : options.samples);
+        return 0;
+    }
     if (!options.resume || !std::filesystem::exists(csvPath)) {
         std::ofstream(csvPath, std::ios::trunc) << kCsvHeader << "\n";
     }

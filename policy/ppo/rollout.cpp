@@ -55,6 +55,13 @@ public:
           m_action(env.actionSize()) {
         m_out.stateSize = env.stateSize();
         m_out.actionSize = env.actionSize();
+        // The step loop appends without growing (discarded episodes can only shrink them).
+        const size_t steps = static_cast<size_t>(quota);
+        m_out.states.reserve(steps * static_cast<size_t>(env.stateSize()));
+        m_out.actions.reserve(steps * static_cast<size_t>(env.actionSize()));
+        m_out.logDensity.reserve(steps);
+        m_out.rewards.reserve(steps);
+        m_out.explored.reserve(steps);
     }
 
     bool done() const { return m_recorded >= m_quota || m_discardedSteps >= 10LL * m_quota + 1000; }

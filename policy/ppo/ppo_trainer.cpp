@@ -548,14 +548,9 @@ sim::Status PpoTrainer::initActor(const ActorWeights& weights) {
 }
 
 ActorWeights PpoTrainer::samplingActorWeights() const {
-    ActorWeights weights;
-    weights.stateMean = m_normalizer.mean();
-    weights.stateStd = m_normalizer.std();
-    weights.actionMean = Eigen::VectorXf::Zero(m_actionSize);
-    weights.actionStd = Eigen::VectorXf::Ones(m_actionSize);
-    for (int l = 0; l < m_actor.numLayers(); ++l) {
-        weights.layers.push_back({m_actor.weight(l), m_actor.bias(l)});
-    }
+    ActorWeights weights = actorWeights("sampling");
+    weights.actionMean.setZero();
+    weights.actionStd.setOnes();
     return weights;
 }
 

@@ -12,6 +12,7 @@
 #include "app/args_options.h"
 #include "app/bench.h"
 #include "app/inspect.h"
+#include "app/recording.h"
 #include "app/session.h"
 #include "app/skills.h"
 #include "app/train_command.h"
@@ -28,6 +29,7 @@ struct SessionFlags {
     SessionOptions options;
     std::string drive = "policy";
     std::string argsPath;
+    std::string recordPath;  // --record (run and view)
     // Settings given explicitly win over the args file's.
     std::vector<CLI::Option*> environmentFlags;
 };
@@ -64,6 +66,12 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
         command.add_option("--fall-contact-bodies", env.fallContactBodies,
                            "bodies whose ground contact ends an episode (default: the "
                            "character file's EnableFallContact)")};
+}
+
+void addRecordFlag(CLI::App& command, SessionFlags& flags) {
+    command.add_option("--record", flags.recordPath,
+                       "record every control step to this file (a safetensors file) for "
+                       "`charsim replay`; written when the session ends");
 }
 
 // The session's options after applying --args (explicit flags keep their values).
@@ -149,21 +157,32 @@ double meanEpisodeSeconds(const SessionStatus& status) {
                : 0.0;
 }
 
-int runHeadless(Session& session, double seconds, bool json) {
-    const SessionStatus& status = session.status();
-    const auto start = std::chrono::steady_clock::now();
-    if (!simulate(session, seconds)) {
-        return 1;
+// Writes the session's recording, if it keeps one, to `path`; false after saying why not.
+bool saveRecording(const Session& session, const std::string& path) {
+    if (path.empty() || session.recording() == nullptr) {
+        return true;
     }
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const Recording& recording = *session.recording();
+    if (sim::Status status = writeRecording(path, recording); !status) {
+        std::fprintf(stderr, "charsim: the recording was not written: %s\n",
+                     status.error().c_str());
+        return false;
+    }
+    std::printf("  recorded     %lld control steps to %s\n", recording.steps(), path.c_str());
+    return true;
+}
+
+// The summary of a session that has run (`run --headless`, `replay`): printed, and returned
+// as a JSON object.
+nlohmann::json printSummary(const char* command, const Session& session, double wall) {
+    const SessionStatus& status = session.status();
     const double meanLength = meanEpisodeSeconds(status);
     const double meanReward =
         status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
     const double stepsPerSecond = wall > 0 ? static_cast<double>(status.controlSteps) / wall : 0;
     const SessionOptions& options = session.options();
 
-    std::printf("charsim run: %.2f s simulated with %s drive (%s)\n", status.simTime,
+    std::printf("charsim %s: %.2f s simulated with %s drive (%s)\n", command, status.simTime,
                 toString(options.drive), status.weightsDescription.c_str());
     std::printf("  motion       %s\n", options.motionPath.c_str());
     printRates(session);
@@ -178,31 +197,101 @@ int runHeadless(Session& session, double seconds, bool json) {
                 status.controlSteps);
     std::printf("  speed        %.0f control steps per wall second (%.1fx real time)\n",
                 stepsPerSecond, wall > 0 ? status.simTime / wall : 0.0);
+    return {
+        {"simulated_seconds", status.simTime},
+        {"drive", toString(options.drive)},
+        {"weights", status.weightsDescription},
+        {"character", options.characterPath},
+        {"gains", options.gainsPath},
+        {"motion", options.motionPath},
+        {"physics_rate", options.environment.physicsRate},
+        {"pd_rate", options.environment.pdRate},
+        {"policy_rate", options.environment.policyRate},
+        {"seed", options.seed},
+        {"episodes", status.episodes},
+        {"falls", status.falls},
+        {"falls_by_body", fallsByBodyJson(status.fallsByBody, session.character())},
+        {"invalid_episodes", status.invalidEpisodes},
+        {"mean_episode_seconds", meanLength},
+        {"mean_reward_per_step", meanReward},
+        {"control_steps", status.controlSteps},
+        {"control_steps_per_second", stepsPerSecond},
+        {"wall_seconds", wall},
+    };
+}
+
+int runHeadless(Session& session, double seconds, bool json, const std::string& recordPath) {
+    const auto start = std::chrono::steady_clock::now();
+    const bool completed = simulate(session, seconds);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!completed) {
+        saveRecording(session, recordPath);  // what was recorded is kept all the same
+        return 1;
+    }
+    const nlohmann::json summary = printSummary("run", session, wall);
+    const bool recorded = saveRecording(session, recordPath);
     if (json) {
-        nlohmann::json summary = {
-            {"simulated_seconds", status.simTime},
-            {"drive", toString(options.drive)},
-            {"weights", status.weightsDescription},
-            {"character", options.characterPath},
-            {"gains", options.gainsPath},
-            {"motion", options.motionPath},
-            {"physics_rate", options.environment.physicsRate},
-            {"pd_rate", options.environment.pdRate},
-            {"policy_rate", options.environment.policyRate},
-            {"seed", options.seed},
-            {"episodes", status.episodes},
-            {"falls", status.falls},
-            {"falls_by_body", fallsByBodyJson(status.fallsByBody, session.character())},
-            {"invalid_episodes", status.invalidEpisodes},
-            {"mean_episode_seconds", meanLength},
-            {"mean_reward_per_step", meanReward},
-            {"control_steps", status.controlSteps},
-            {"control_steps_per_second", stepsPerSecond},
-            {"wall_seconds", wall},
-        };
         std::printf("%s\n", summary.dump().c_str());
     }
-    return 0;
+    return recorded ? 0 : 1;
+}
+
+// A session that replays the recording at `path`; errors name the file.
+sim::Result<std::unique_ptr<Session>> openReplay(const std::string& path) {
+    auto recording = readRecording(path);
+    if (!recording) {
+        return sim::Error{recording.error()};
+    }
+    SessionOptions options;
+    options.replay = std::make_shared<const Recording>(std::move(recording).value());
+    auto session = Session::create(options);
+    if (!session) {
+        return sim::Error{path + ": " + session.error()};
+    }
+    return session;
+}
+
+// `replay FILE`: re-simulates a recording's actions and says whether every control step lands
+// on the recorded body placements bit for bit (exit status 2 when one does not).
+int runReplay(const std::string& path, bool json) {
+    auto session = openReplay(path);
+    if (!session) {
+        std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
+        return 1;
+    }
+    const ReplayComparison& comparison = *(*session)->replayComparison();
+    const auto start = std::chrono::steady_clock::now();
+    while (!comparison.finished()) {
+        (*session)->advanceControlStep();
+    }
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    nlohmann::json summary = printSummary("replay", **session, wall);
+    const bool same = comparison.differentSteps == 0;
+    if (same) {
+        std::printf(
+            "  replay       %lld of %lld control steps: every body placement bit for bit "
+            "as recorded\n",
+            comparison.comparedSteps, comparison.recordedSteps);
+    } else {
+        const sim::Character& character = (*session)->character();
+        std::printf(
+            "  replay       %lld of %lld control steps differ from the recording; the "
+            "first is step %lld (body %s off by %.3g), the largest difference %.3g\n",
+            comparison.differentSteps, comparison.recordedSteps, comparison.firstDifferentStep,
+            character.joints[static_cast<size_t>(comparison.firstDifferentBody)].name.c_str(),
+            comparison.firstDifference, comparison.largestDifference);
+    }
+    if (json) {
+        summary["recording"] = path;
+        summary["replayed_steps"] = comparison.comparedSteps;
+        summary["different_steps"] = comparison.differentSteps;
+        summary["first_different_step"] = comparison.firstDifferentStep;
+        summary["largest_difference"] = comparison.largestDifference;
+        std::printf("%s\n", summary.dump().c_str());
+    }
+    return same ? 0 : 2;
 }
 
 // `run --headless --starts N`: N sessions, the k-th resetting at clip time k * duration / N,
@@ -268,13 +357,16 @@ int runHeadlessStarts(const SessionOptions& options, int starts, double seconds,
     return 0;
 }
 
-int runWindow(Session& session, const std::string& screenshot, int frames) {
+int runWindow(Session& session, const std::string& screenshot, int frames,
+              const std::string& recordPath) {
 #ifdef CHARSIM_HAVE_GUI
     GuiOptions gui;
     gui.screenshotPath = screenshot;
     gui.frames = frames;
-    return runGui(session, gui);
+    const int result = runGui(session, gui);
+    return saveRecording(session, recordPath) ? result : kGuiError;
 #else
+    (void)recordPath;
     (void)session;
     (void)screenshot;
     (void)frames;
@@ -283,6 +375,16 @@ int runWindow(Session& session, const std::string& screenshot, int frames) {
                  "`charsim run --headless`\n");
     return 1;
 #endif
+}
+
+// `replay FILE --window`: the replay in the window (or a screenshot of it).
+int watchReplay(const std::string& path, const std::string& screenshot, int frames) {
+    auto session = openReplay(path);
+    if (!session) {
+        std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
+        return 1;
+    }
+    return runWindow(**session, screenshot, frames, "");
 }
 
 }  // namespace
@@ -298,6 +400,7 @@ int runCommandLine(int argc, char** argv) {
     bool json = false;
     CLI::App* run = cli.add_subcommand("run", "simulate: in the window, or --headless");
     addSessionFlags(*run, runFlags);
+    addRecordFlag(*run, runFlags);
     run->add_flag("--headless", headless, "no window: simulate and print a summary");
     run->add_option("--seconds", seconds, "simulated seconds (headless)")
         ->check(CLI::PositiveNumber);
@@ -312,6 +415,7 @@ int runCommandLine(int argc, char** argv) {
     int frames = 0;
     CLI::App* view = cli.add_subcommand("view", "open the window (or render a screenshot)");
     addSessionFlags(*view, viewFlags);
+    addRecordFlag(*view, viewFlags);
     view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
     view->add_option("--frames", frames, "frames to render for --screenshot")
         ->check(CLI::NonNegativeNumber);
@@ -343,6 +447,20 @@ int runCommandLine(int argc, char** argv) {
     skills->add_option("--threads", skillsOptions.threads, "worker threads (0: every core)");
     skills->add_option("--json", skillsOptions.jsonPath, "also write the results as JSON here");
 
+    std::string replayPath;
+    bool replayWindow = false;
+    CLI::App* replay = cli.add_subcommand(
+        "replay",
+        "re-simulate a recording (run --record) and check it bit for bit; exit status 2 when a "
+        "step differs");
+    replay->add_option("file", replayPath, "the recording")->required();
+    replay->add_flag("--json", json, "also print the summary as one JSON object on the last line");
+    replay->add_flag("--window", replayWindow, "watch the replay in the window instead");
+    replay->add_option("--screenshot", screenshot,
+                       "with --window: render --frames frames, write this PNG, exit");
+    replay->add_option("--frames", frames, "frames to render for --screenshot")
+        ->check(CLI::NonNegativeNumber);
+
     std::string inspectPath;
     CLI::App* inspect = cli.add_subcommand("inspect",
                                            "print what a character, motion or "
@@ -370,6 +488,10 @@ int runCommandLine(int argc, char** argv) {
     if (!screenshot.empty() && frames == 0) {
         frames = 60;
     }
+    if (replay->parsed()) {
+        return replayWindow ? watchReplay(replayPath, screenshot, frames)
+                            : runReplay(replayPath, json);
+    }
     const SessionFlags& flags = run->parsed() ? runFlags : bench->parsed() ? benchFlags : viewFlags;
     auto options = resolveSessionOptions(flags);
     if (!options) {
@@ -380,7 +502,15 @@ int runCommandLine(int argc, char** argv) {
         return runBench(*options, benchOptions);
     }
     if (run->parsed() && headless && starts > 0) {
+        if (!flags.recordPath.empty()) {
+            std::fprintf(stderr, "charsim: --record keeps one session; --starts runs %d\n", starts);
+            return 1;
+        }
         return runHeadlessStarts(*options, starts, seconds, json);
+    }
+    options->record = !flags.recordPath.empty();
+    if (run->parsed() && headless) {
+        options->recordReserveSeconds = seconds;
     }
     auto session = Session::create(*options);
     if (!session) {
@@ -388,9 +518,9 @@ int runCommandLine(int argc, char** argv) {
         return 1;
     }
     if (run->parsed() && headless) {
-        return runHeadless(**session, seconds, json);
+        return runHeadless(**session, seconds, json, flags.recordPath);
     }
-    return runWindow(**session, screenshot, frames);
+    return runWindow(**session, screenshot, frames, flags.recordPath);
 }
 
 }  // namespace app

@@ -54,7 +54,7 @@ struct GuiState {
     // world +Z, so both stay in view as the character walks along X.
     float referenceOffset = 1.0f;
     std::vector<BodyPlacement> referenceBeside;  // scratch: the reference moved aside
-    float speed = 1.0f;  // simulated seconds per real second
+    float speed = 1.0f;                          // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
     double accumulator = 0;  // simulated time owed to the session [s]
     double rateWindowReal = -1, rateWindowSim = 0;
@@ -224,6 +224,20 @@ void drawStatistics(const SessionStatus& status, const GuiState& state) {
     drawRewardTerm("centre of mass", reward.com);
 }
 
+// A replay's progress and whether it still lands on the recorded placements.
+void drawReplayStatus(const ReplayComparison& replay) {
+    ImGui::Text("replay: step %lld of %lld%s", replay.comparedSteps, replay.recordedSteps,
+                replay.finished() ? " (the end)" : "");
+    if (replay.differentSteps == 0) {
+        ImGui::TextUnformatted("every step so far bit for bit as recorded");
+    } else {
+        ImGui::TextColored(ImVec4(1.0f, 0.6f, 0.3f, 1.0f),
+                           "%lld steps differ; the first is step %lld (largest %.3g)",
+                           replay.differentSteps, replay.firstDifferentStep,
+                           replay.largestDifference);
+    }
+}
+
 void drawControls(Session& session, GuiState& state) {
     if (ImGui::Button(state.paused ? "Resume" : "Pause")) {
         state.paused = !state.paused;
@@ -232,15 +246,19 @@ void drawControls(Session& session, GuiState& state) {
     if (ImGui::Button("Step")) {
         state.stepRequested = true;
     }
-    ImGui::SameLine();
-    if (ImGui::Button("Reset")) {
-        state.resetRequested = true;
-    }
-    const char* drives[] = {"policy", "reference"};
-    int drive = state.drive == DriveMode::Policy ? 0 : 1;
-    if (ImGui::Combo("drive", &drive, drives, 2)) {
-        state.drive = drive == 0 ? DriveMode::Policy : DriveMode::Reference;
-        session.setDriveMode(state.drive);
+    if (const ReplayComparison* replay = session.replayComparison()) {
+        drawReplayStatus(*replay);
+    } else {
+        ImGui::SameLine();
+        if (ImGui::Button("Reset")) {
+            state.resetRequested = true;
+        }
+        const char* drives[] = {"policy", "reference"};
+        int drive = state.drive == DriveMode::Policy ? 0 : 1;
+        if (ImGui::Combo("drive", &drive, drives, 2)) {
+            state.drive = drive == 0 ? DriveMode::Policy : DriveMode::Reference;
+            session.setDriveMode(state.drive);
+        }
     }
     ImGui::Checkbox("show character", &state.showCharacter);
     ImGui::SameLine();
@@ -324,6 +342,8 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
     render::Scene scene;
     SceneSnapshot snapshot;
     bool spaceWasDown = false;
+    // A replay runs its recording's actions: there is nothing to train.
+    const bool replaying = session.replayComparison() != nullptr;
     TrainingPanel training;
     if (options.showPanel) {
         // ImGui lays out an auto-sized window during its first frame without drawing it; one
@@ -333,7 +353,9 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         drawPanel(session, state);
-        training.draw(session);
+        if (!replaying) {
+            training.draw(session);
+        }
         ImGui::EndFrame();
     }
     double lastTime = glfwGetTime();
@@ -354,7 +376,9 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         handleInput(context.window, camera, state, spaceWasDown);
 
         // Newest trained weights first, then advance the simulation (steps only) and look.
-        training.update(session);
+        if (!replaying) {
+            training.update(session);
+        }
         advanceSimulation(session, state,
                           screenshot ? frameDt : frameDt * static_cast<double>(state.speed));
         measureRate(session, state, now);
@@ -368,7 +392,9 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
         }
         if (options.showPanel) {
             drawPanel(session, state);
-            training.draw(session);
+            if (!replaying) {
+                training.draw(session);
+            }
         }
 
         int width = 0, height = 0;

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -13,11 +15,20 @@
 #include "sim/controller_config.h"
 #include "sim/imitation_env.h"
 #include "sim/motion.h"
+#include "sim/text_file.h"
 
 namespace app {
 
 const char* toString(DriveMode mode) {
-    return mode == DriveMode::Policy ? "policy" : "reference";
+    switch (mode) {
+        case DriveMode::Policy:
+            return "policy";
+        case DriveMode::Reference:
+            return "reference";
+        case DriveMode::Replay:
+            return "replay";
+    }
+    return "unknown";
 }
 
 std::string noProgressMessage(const SessionStatus& status) {
@@ -58,16 +69,40 @@ public:
     double clipDuration() const override { return m_motion.duration(); }
     const SessionOptions& options() const override { return m_options; }
     const SessionStatus& status() const override { return m_status; }
-    void setDriveMode(DriveMode mode) override { m_options.drive = mode; }
-    const policy::ActorWeights* policyWeights() const override { return &m_actor->weights(); }
+    void setDriveMode(DriveMode mode) override;
+    const policy::ActorWeights* policyWeights() const override {
+        return m_actor ? &m_actor->weights() : nullptr;
+    }
+    const Recording* recording() const override { return m_recording.get(); }
+    const ReplayComparison* replayComparison() const override {
+        return m_options.replay ? &m_replay : nullptr;
+    }
     sim::Status setPolicyWeights(policy::ActorWeights weights) override;
     void reset() override;
     void advanceControlStep() override;
     void snapshot(SceneSnapshot& out) const override;
 
 private:
+    // A replay's options: the recording's files, settings and seed.
+    void adoptRecordedOptions();
+    // Keeps a recording from now on; `description` holds the files' text and paths.
+    void startRecording(RecordingDescription description);
+    // Character, gains and clip: from their files, or from the recording being replayed.
+    sim::Status loadDescription(RecordingDescription& texts);
     // Applies a policy file's trained rates unless rates were given; warns when they differ.
     void adoptTrainedRates(const policy::TrainedRates& trained, const std::string& policyPath);
+    // The policy file's weights: the given file, else the shipped walk policy, else none (the
+    // resolved path goes into the options).
+    sim::Result<std::optional<policy::ActorWeights>> loadPolicyWeights();
+    // The actor: the loaded weights, else a seeded initialization.
+    sim::Status makeActor(std::optional<policy::ActorWeights> loadedWeights);
+    void startEpisode(double clipTime);
+    // The replayed step's reset and action (false at the recording's end).
+    bool replayStep();
+    // The simulated bodies' placements (bodies x kPlacementValues).
+    void writePlacements(std::vector<double>& out) const;
+    void compareWithRecording();
+    void countEpisodeEnd(sim::EpisodeEnd end);
 
     // Description: loaded once.
     SessionOptions m_options;
@@ -81,10 +116,15 @@ private:
     std::mt19937_64 m_random;  // reset times
     SessionStatus m_status;
     bool m_needsReset = true;
+    // Clip time the current episode started at, until the step after the reset records it.
+    double m_unrecordedReset = std::numeric_limits<double>::quiet_NaN();
+    std::unique_ptr<Recording> m_recording;  // with SessionOptions::record
+    ReplayComparison m_replay;               // with SessionOptions::replay
 
     // Scratch for one control step.
     Eigen::VectorXd m_state, m_action;
     Eigen::VectorXf m_stateFloat, m_actionFloat;
+    std::vector<double> m_placements;  // bodies x kPlacementValues
 };
 
 void SimulationSession::adoptTrainedRates(const policy::TrainedRates& trained,
@@ -110,48 +150,67 @@ void SimulationSession::adoptTrainedRates(const policy::TrainedRates& trained,
     }
 }
 
-sim::Status SimulationSession::load(const SessionOptions& options) {
-    m_options = options;
-    m_status.ratesSource = m_options.ratesGiven ? "as given" : "defaults";
-    auto resolve = [](std::string& path, const char* fallback) {
-        if (path.empty()) {
-            path = defaultAssetPath(fallback);
+sim::Status SimulationSession::loadDescription(RecordingDescription& texts) {
+    if (m_options.replay) {
+        texts = m_options.replay->description;
+    } else {
+        const struct {
+            std::string& path;
+            const char* fallback;
+            const char* what;
+            std::string& text;
+        } files[] = {{m_options.characterPath, kDefaultCharacter, "character", texts.characterText},
+                     {m_options.gainsPath, kDefaultGains, "controller", texts.gainsText},
+                     {m_options.motionPath, kDefaultMotion, "motion", texts.motionText}};
+        for (const auto& file : files) {
+            if (file.path.empty()) {
+                file.path = defaultAssetPath(file.fallback);
+            }
+            auto text = sim::readTextFile(file.path, file.what);
+            if (!text) {
+                return sim::Error{text.error()};
+            }
+            file.text = std::move(text).value();
         }
-    };
-    resolve(m_options.characterPath, kDefaultCharacter);
-    resolve(m_options.gainsPath, kDefaultGains);
-    resolve(m_options.motionPath, kDefaultMotion);
-
-    auto character = sim::loadCharacter(m_options.characterPath);
+        texts.characterPath = m_options.characterPath;
+        texts.gainsPath = m_options.gainsPath;
+        texts.motionPath = m_options.motionPath;
+    }
+    auto character = sim::parseCharacter(texts.characterText, texts.characterPath);
     if (!character) {
         return sim::Error{character.error()};
     }
     m_character = std::move(character).value();
-    auto gains = sim::loadControllerConfig(m_options.gainsPath, m_character);
+    auto gains = sim::parseControllerConfig(texts.gainsText, texts.gainsPath, m_character);
     if (!gains) {
         return sim::Error{gains.error()};
     }
     m_gains = std::move(gains).value();
-    auto motion = sim::loadMotion(m_options.motionPath, m_character);
+    auto motion = sim::parseMotion(texts.motionText, texts.motionPath, m_character);
     if (!motion) {
         return sim::Error{motion.error()};
     }
     m_motion = std::move(motion).value();
+    return sim::Status::success();
+}
 
-    // Policy weights: the given file, else the shipped walk policy, else a seeded init (made
-    // once the environment knows the action normalization).
-    std::string policyPath = m_options.policyPath;
-    if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
-        policyPath = defaultAssetPath(kDefaultPolicy);
+sim::Status SimulationSession::load(const SessionOptions& options) {
+    m_options = options;
+    if (m_options.replay) {
+        adoptRecordedOptions();
     }
+    m_status.ratesSource = m_options.replay       ? "the recording"
+                           : m_options.ratesGiven ? "as given"
+                                                  : "defaults";
+    RecordingDescription description;
+    CHARSIM_TRY(loadDescription(description));
     std::optional<policy::ActorWeights> loadedWeights;
-    if (!policyPath.empty()) {
-        auto weights = policy::loadActorWeights(policyPath);
+    if (!m_options.replay) {
+        auto weights = loadPolicyWeights();
         if (!weights) {
             return sim::Error{weights.error()};
         }
         loadedWeights = std::move(weights).value();
-        adoptTrainedRates(loadedWeights->trainedRates, policyPath);
     }
 
     sim::EnvSettings settings = m_options.environment;
@@ -159,11 +218,87 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, settings);
     if (!env) {
         const bool fromPolicy = m_status.ratesSource == kRatesFromPolicy;
-        return sim::Error{(fromPolicy ? policyPath + " records rates that do not work: " : "") +
-                          env.error()};
+        return sim::Error{
+            (fromPolicy ? m_options.policyPath + " records rates that do not work: " : "") +
+            env.error()};
     }
     m_env = std::move(env).value();
 
+    if (m_options.replay) {
+        const RecordingDescription& recorded = m_options.replay->description;
+        if (recorded.actionSize != m_env->actionSize() ||
+            recorded.bodyCount != m_character.numJoints()) {
+            return sim::Error{"the recording holds " + std::to_string(recorded.actionSize) +
+                              " action entries and " + std::to_string(recorded.bodyCount) +
+                              " bodies per step, but its character has " +
+                              std::to_string(m_env->actionSize()) + " and " +
+                              std::to_string(m_character.numJoints())};
+        }
+        m_status.weightsDescription =
+            "recorded: " + recorded.drive + " drive, " + recorded.weightsDescription;
+    } else {
+        CHARSIM_TRY(makeActor(std::move(loadedWeights)));
+    }
+
+    m_random.seed(m_options.seed);
+    m_status.fallsByBody.assign(static_cast<size_t>(m_character.numJoints()), 0);
+    m_state.resize(m_env->stateSize());
+    m_action.resize(m_env->actionSize());
+    m_stateFloat.resize(m_env->stateSize());
+    m_actionFloat.resize(m_env->actionSize());
+    m_placements.resize(static_cast<size_t>(m_character.numJoints()) * kPlacementValues);
+    if (m_options.record) {
+        startRecording(std::move(description));
+    }
+    return sim::Status::success();
+}
+
+void SimulationSession::adoptRecordedOptions() {
+    // Everything the recording says replaces the options (but measureTime and record).
+    const RecordingDescription& recorded = m_options.replay->description;
+    m_options.characterPath = recorded.characterPath;
+    m_options.gainsPath = recorded.gainsPath;
+    m_options.motionPath = recorded.motionPath;
+    m_options.policyPath.clear();
+    m_options.environment = recorded.environment;
+    m_options.drive = DriveMode::Replay;
+    m_options.seed = recorded.seed;
+    m_options.startTime = -1;
+    m_options.ratesGiven = true;
+    m_replay.recordedSteps = m_options.replay->steps();
+}
+
+void SimulationSession::startRecording(RecordingDescription description) {
+    description.environment = m_options.environment;
+    description.drive = toString(m_options.drive);
+    description.weightsDescription = m_status.weightsDescription;
+    description.seed = m_options.seed;
+    description.actionSize = m_env->actionSize();
+    description.bodyCount = m_character.numJoints();
+    m_recording = std::make_unique<Recording>();
+    m_recording->description = std::move(description);
+    const double steps =
+        std::ceil(m_options.recordReserveSeconds * m_options.environment.policyRate);
+    m_recording->reserve(static_cast<long long>(steps) + 1);
+}
+
+sim::Result<std::optional<policy::ActorWeights>> SimulationSession::loadPolicyWeights() {
+    std::string& policyPath = m_options.policyPath;
+    if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
+        policyPath = defaultAssetPath(kDefaultPolicy);
+    }
+    if (policyPath.empty()) {
+        return std::optional<policy::ActorWeights>{};
+    }
+    auto weights = policy::loadActorWeights(policyPath);
+    if (!weights) {
+        return sim::Error{weights.error()};
+    }
+    adoptTrainedRates(weights->trainedRates, policyPath);
+    return std::optional<policy::ActorWeights>{std::move(weights).value()};
+}
+
+sim::Status SimulationSession::makeActor(std::optional<policy::ActorWeights> loadedWeights) {
     const sim::ActionNormalization& norm = m_env->actionNorm();
     if (loadedWeights) {
         m_actor = std::make_unique<policy::Actor>(std::move(*loadedWeights));
@@ -175,20 +310,13 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     }
     if (m_actor->stateSize() != m_env->stateSize() ||
         m_actor->actionSize() != m_env->actionSize()) {
-        return sim::Error{policyPath + ": the policy maps " + std::to_string(m_actor->stateSize()) +
-                          " state entries to " + std::to_string(m_actor->actionSize()) +
-                          " actions, but the character needs " +
-                          std::to_string(m_env->stateSize()) + " -> " +
-                          std::to_string(m_env->actionSize())};
+        return sim::Error{
+            m_options.policyPath + ": the policy maps " + std::to_string(m_actor->stateSize()) +
+            " state entries to " + std::to_string(m_actor->actionSize()) +
+            " actions, but the character needs " + std::to_string(m_env->stateSize()) + " -> " +
+            std::to_string(m_env->actionSize())};
     }
     m_status.weightsDescription = m_actor->description();
-
-    m_random.seed(m_options.seed);
-    m_status.fallsByBody.assign(static_cast<size_t>(m_character.numJoints()), 0);
-    m_state.resize(m_env->stateSize());
-    m_action.resize(m_env->actionSize());
-    m_stateFloat.resize(m_env->stateSize());
-    m_actionFloat.resize(m_env->actionSize());
     return sim::Status::success();
 }
 
@@ -209,18 +337,49 @@ sim::Status SimulationSession::setPolicyWeights(policy::ActorWeights weights) {
     return sim::Status::success();
 }
 
+void SimulationSession::setDriveMode(DriveMode mode) {
+    if (!m_options.replay && mode != DriveMode::Replay) {
+        m_options.drive = mode;
+    }
+}
+
 void SimulationSession::reset() {
-    const double start =
-        m_options.startTime >= 0 ? m_options.startTime : uniform01(m_random) * m_motion.duration();
-    m_env->reset(start);
+    if (m_options.replay) {
+        return;  // the recording says when episodes start
+    }
+    startEpisode(m_options.startTime >= 0 ? m_options.startTime
+                                          : uniform01(m_random) * m_motion.duration());
+}
+
+void SimulationSession::startEpisode(double clipTime) {
+    m_env->reset(clipTime);
     ++m_status.episodes;
     m_status.episodeTime = 0;
-    m_status.clipTime = start;
+    m_status.clipTime = clipTime;
     m_needsReset = false;
+    m_unrecordedReset = clipTime;
+}
+
+bool SimulationSession::replayStep() {
+    const Recording& recording = *m_options.replay;
+    const long long step = m_replay.comparedSteps;
+    if (step >= recording.steps()) {
+        return false;
+    }
+    if (const double resetTime = recording.resetTimes[static_cast<size_t>(step)];
+        !std::isnan(resetTime)) {
+        startEpisode(resetTime);
+    }
+    m_action = Eigen::Map<const Eigen::VectorXd>(recording.action(step), m_env->actionSize());
+    return true;
 }
 
 void SimulationSession::advanceControlStep() {
-    if (m_needsReset) {
+    if (m_options.replay) {
+        if (!replayStep()) {
+            return;  // the recording is over: the session stays where it ended
+        }
+    } else if (m_needsReset) {
         reset();
     }
     const auto start = std::chrono::steady_clock::now();
@@ -229,7 +388,7 @@ void SimulationSession::advanceControlStep() {
         m_stateFloat = m_state.cast<float>();
         m_actor->act(m_stateFloat, m_actionFloat);
         m_action = m_actionFloat.cast<double>();
-    } else {
+    } else if (m_options.drive == DriveMode::Reference) {
         m_env->referenceAction(m_action);
     }
     m_env->setAction(m_action);
@@ -256,31 +415,88 @@ void SimulationSession::advanceControlStep() {
     m_status.lastReward = {result.reward.total,       result.reward.pose, result.reward.velocity,
                            result.reward.endEffector, result.reward.root, result.reward.com};
     if (result.end != sim::EpisodeEnd::None) {
-        ++m_status.finishedEpisodes;
-        m_status.finishedEpisodeSeconds += m_env->episodeTime();
-        switch (result.end) {
-            case sim::EpisodeEnd::Fall:
-                ++m_status.falls;
-                ++m_status.ends.fall;
-                if (const int body = m_env->fallenBody(); body >= 0) {
-                    ++m_status.fallsByBody[static_cast<size_t>(body)];
-                }
-                break;
-            case sim::EpisodeEnd::Invalid:
-                ++m_status.invalidEpisodes;
-                ++m_status.ends.invalid;
-                break;
-            case sim::EpisodeEnd::TimeLimit:
-                ++m_status.ends.timeLimit;
-                break;
-            case sim::EpisodeEnd::ClipEnd:
-                ++m_status.ends.clipEnd;
-                break;
-            case sim::EpisodeEnd::None:
-                break;
-        }
+        countEpisodeEnd(result.end);
         m_needsReset = true;
     }
+    if (m_recording || m_options.replay) {
+        writePlacements(m_placements);
+    }
+    if (m_recording) {
+        m_recording->append(m_unrecordedReset, m_action, result.reward.total, result.end,
+                            m_placements);
+    }
+    m_unrecordedReset = std::numeric_limits<double>::quiet_NaN();
+    if (m_options.replay) {
+        compareWithRecording();
+    }
+}
+
+void SimulationSession::countEpisodeEnd(sim::EpisodeEnd end) {
+    ++m_status.finishedEpisodes;
+    m_status.finishedEpisodeSeconds += m_env->episodeTime();
+    switch (end) {
+        case sim::EpisodeEnd::Fall:
+            ++m_status.falls;
+            ++m_status.ends.fall;
+            if (const int body = m_env->fallenBody(); body >= 0) {
+                ++m_status.fallsByBody[static_cast<size_t>(body)];
+            }
+            break;
+        case sim::EpisodeEnd::Invalid:
+            ++m_status.invalidEpisodes;
+            ++m_status.ends.invalid;
+            break;
+        case sim::EpisodeEnd::TimeLimit:
+            ++m_status.ends.timeLimit;
+            break;
+        case sim::EpisodeEnd::ClipEnd:
+            ++m_status.ends.clipEnd;
+            break;
+        case sim::EpisodeEnd::None:
+            break;
+    }
+}
+
+void SimulationSession::writePlacements(std::vector<double>& out) const {
+    const sim::KinematicFrames& frames = m_env->simulated().frames;
+    for (int b = 0; b < m_character.numJoints(); ++b) {
+        double* placement = out.data() + static_cast<size_t>(b) * kPlacementValues;
+        const Eigen::Vector3d& position = frames.bodyPosition[b];
+        const Eigen::Quaterniond& rotation = frames.bodyRotation[b];
+        const double values[kPlacementValues] = {position.x(), position.y(), position.z(),
+                                                 rotation.w(), rotation.x(), rotation.y(),
+                                                 rotation.z()};
+        std::copy(values, values + kPlacementValues, placement);
+    }
+}
+
+void SimulationSession::compareWithRecording() {
+    const long long step = m_replay.comparedSteps++;
+    const double* recorded = m_options.replay->placementsAfter(step);
+    bool same = true;
+    int firstBody = -1;
+    double largest = 0;
+    for (size_t i = 0; i < m_placements.size(); ++i) {
+        if (m_placements[i] != recorded[i]) {
+            same = false;
+            const double difference = std::abs(m_placements[i] - recorded[i]);
+            if (firstBody < 0) {
+                firstBody = static_cast<int>(i / kPlacementValues);
+            }
+            // A NaN on either side counts as an infinite difference.
+            largest = std::isnan(difference) ? std::numeric_limits<double>::infinity()
+                                             : std::max(largest, difference);
+        }
+    }
+    if (same) {
+        return;
+    }
+    if (m_replay.differentSteps++ == 0) {
+        m_replay.firstDifferentStep = step;
+        m_replay.firstDifferentBody = firstBody;
+        m_replay.firstDifference = largest;
+    }
+    m_replay.largestDifference = std::max(m_replay.largestDifference, largest);
 }
 
 void SimulationSession::snapshot(SceneSnapshot& out) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/recording.h"
 #include "policy/actor.h"
 #include "sim/character.h"
 #include "sim/imitation_env.h"
@@ -15,7 +16,8 @@
 
 namespace app {
 
-enum class DriveMode { Policy, Reference };
+// What sets the PD targets: the policy, the reference pose, or a recording's actions.
+enum class DriveMode { Policy, Reference, Replay };
 const char* toString(DriveMode mode);
 
 // A file of the project's own (assets/, weights/): under $CHARSIM_HOME if set, else the source
@@ -36,6 +38,26 @@ struct SessionOptions {
     // that records the rates it was trained at (charsim's own actors do) sets them.
     bool ratesGiven = false;
     bool measureTime = false;  // fill SessionStatus::stageSeconds (a little overhead)
+    // Keep a Recording of every control step (Session::recording()); room is made up front for
+    // this many simulated seconds so that recording allocates nothing in the step until then.
+    bool record = false;
+    double recordReserveSeconds = 60;
+    // Replay this recording instead: its files' text, settings, reset times and actions replace
+    // everything above but measureTime and record; Session::replayComparison() tells whether each
+    // step lands where the recording says.
+    std::shared_ptr<const Recording> replay;
+};
+
+// How a replay compares with its recording so far.
+struct ReplayComparison {
+    long long recordedSteps = 0;        // control steps in the recording
+    long long comparedSteps = 0;        // replayed and compared so far
+    long long differentSteps = 0;       // steps whose placements differ in any bit
+    long long firstDifferentStep = -1;  // the first of them, or -1
+    int firstDifferentBody = -1;        // the body that differed first there
+    double firstDifference = 0;         // its largest difference there [m or unit quaternion]
+    double largestDifference = 0;       // largest over the steps compared
+    bool finished() const { return comparedSteps >= recordedSteps; }
 };
 
 // Wall time per stage of the control steps so far [s] (with SessionOptions::measureTime).
@@ -114,6 +136,12 @@ public:
 
     virtual const SessionStatus& status() const = 0;
     virtual void snapshot(SceneSnapshot& out) const = 0;
+
+    // The control steps recorded so far (SessionOptions::record), else nullptr.
+    virtual const Recording* recording() const { return nullptr; }
+    // How the replay compares with its recording (SessionOptions::replay), else nullptr. A
+    // replayed session ignores reset() and setDriveMode() and stops at the recording's end.
+    virtual const ReplayComparison* replayComparison() const { return nullptr; }
 
     // The weights the policy drive runs; nullptr when the session has no policy.
     virtual const policy::ActorWeights* policyWeights() const { return nullptr; }

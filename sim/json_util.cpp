@@ -1,8 +1,6 @@
 #include "sim/json_util.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace sim::json {
 
@@ -28,20 +26,6 @@ std::string lineColumn(const std::string& text, std::size_t byte) {
 }
 
 }  // namespace
-
-Result<std::string> readTextFile(const std::string& path, const std::string& what) {
-    std::ifstream stream(path, std::ios::binary);
-    if (!stream) {
-        return Error{path + ": cannot open " + what +
-                     " file (check the path exists and is readable)"};
-    }
-    std::ostringstream buffer;
-    buffer << stream.rdbuf();
-    if (stream.bad()) {
-        return Error{path + ": failed while reading " + what + " file"};
-    }
-    return buffer.str();
-}
 
 Result<Json> parseText(const std::string& text, const std::string& sourceName) {
     try {

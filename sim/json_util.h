@@ -9,14 +9,7 @@
 #include <string>
 
 #include "sim/result.h"
-
-// Returns early from the enclosing function (which returns Status or Result<T>) on failure.
-#define CHARSIM_TRY(expr)                                     \
-    do {                                                      \
-        if (::sim::Status tryStatus_ = (expr); !tryStatus_) { \
-            return ::sim::Error{tryStatus_.error()};          \
-        }                                                     \
-    } while (0)
+#include "sim/text_file.h"
 
 namespace sim::json {
 
@@ -31,8 +24,7 @@ struct Where {
     std::string entry;  // e.g. `Skeleton.Joints[4] ("right_knee")`; empty for the top level
 };
 
-// Reads a whole text file; the error names the path.
-Result<std::string> readTextFile(const std::string& path, const std::string& what);
+using sim::readTextFile;
 
 // Parses JSON text; the error names the source, the line and the column.
 Result<Json> parseText(const std::string& text, const std::string& sourceName);

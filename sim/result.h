@@ -61,3 +61,11 @@ private:
 };
 
 }  // namespace sim
+
+// Returns early from the enclosing function (which returns Status or Result<T>) on failure.
+#define CHARSIM_TRY(expr)                                     \
+    do {                                                      \
+        if (::sim::Status tryStatus_ = (expr); !tryStatus_) { \
+            return ::sim::Error{tryStatus_.error()};          \
+        }                                                     \
+    } while (0)

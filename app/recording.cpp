@@ -1,0 +1,280 @@
+#include "app/recording.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "policy/safetensors.h"
+
+namespace app {
+
+namespace {
+
+constexpr const char* kFormat = "charsim-recording";
+constexpr const char* kVersion = "1";
+
+// The tensors of a recording, in file order.
+constexpr const char* kResetTimes = "reset_times";
+constexpr const char* kActions = "actions";
+constexpr const char* kRewards = "rewards";
+constexpr const char* kEnds = "ends";
+constexpr const char* kPlacements = "placements";
+
+// Calls visit(name, field) for every setting a recording keeps: one list serves writing
+// (a const description) and reading.
+template <class Description, class Visit>
+void forEachSetting(Description& description, Visit&& visit) {
+    auto& env = description.environment;
+    visit("character_path", description.characterPath);
+    visit("gains_path", description.gainsPath);
+    visit("motion_path", description.motionPath);
+    visit("drive", description.drive);
+    visit("weights", description.weightsDescription);
+    visit("seed", description.seed);
+    visit("action_size", description.actionSize);
+    visit("body_count", description.bodyCount);
+    visit("physics_rate", env.physicsRate);
+    visit("pd_rate", env.pdRate);
+    visit("policy_rate", env.policyRate);
+    visit("world_scale", env.physics.worldScale);
+    visit("gravity", env.physics.gravity);
+    visit("friction", env.physics.friction);
+    visit("contact_distance", env.physics.contactDistance);
+    visit("self_collision", env.physics.selfCollision);
+    visit("capsule_inertia_2018", env.model.capsuleInertia2018);
+    visit("model_gravity", env.model.gravity);
+    visit("fall_contact_bodies", env.fallContactBodies);
+    visit("enable_fall_contact", env.enableFallContact);
+    visit("sync_root_position", env.syncRootPosition);
+    visit("sync_root_rotation", env.syncRootRotation);
+    visit("episode_time_limit", env.episodeTimeLimit);
+    visit("hold_end_time", env.holdEndTime);
+    visit("velocity_limit", env.velocityLimit);
+}
+
+nlohmann::json settingsJson(const RecordingDescription& description) {
+    nlohmann::json settings = nlohmann::json::object();
+    forEachSetting(description,
+                   [&](const char* name, const auto& value) { settings[name] = value; });
+    return settings;
+}
+
+// Reads the "session" metadata entry's fields; errors name the file and the field.
+class SettingsReader {
+public:
+    SettingsReader(const nlohmann::json& object, std::string where)
+        : m_object(object), m_where(std::move(where)) {}
+
+    template <class T>
+    void read(const char* field, T& out) {
+        if (m_error) {
+            return;
+        }
+        const auto found = m_object.find(field);
+        if (found == m_object.end()) {
+            m_error = sim::Error{m_where + ": field \"" + field + "\" is missing"};
+            return;
+        }
+        try {
+            out = found->get<T>();
+        } catch (const nlohmann::json::exception&) {
+            m_error = sim::Error{m_where + ": field \"" + field +
+                                 "\" has the wrong type: " + found->dump()};
+        }
+    }
+    const std::optional<sim::Error>& error() const { return m_error; }
+
+private:
+    const nlohmann::json& m_object;
+    std::string m_where;
+    std::optional<sim::Error> m_error;
+};
+
+sim::Status readSettings(const nlohmann::json& object, const std::string& where,
+                         RecordingDescription& description) {
+    if (!object.is_object()) {
+        return sim::Error{where + " must be a JSON object"};
+    }
+    SettingsReader reader(object, where);
+    forEachSetting(description, [&](const char* name, auto& value) { reader.read(name, value); });
+    if (reader.error()) {
+        return *reader.error();
+    }
+    if (description.actionSize <= 0 || description.bodyCount <= 0) {
+        return sim::Error{where + ": action_size and body_count must be positive, found " +
+                          std::to_string(description.actionSize) + " and " +
+                          std::to_string(description.bodyCount)};
+    }
+    return sim::Status::success();
+}
+
+template <class T>
+policy::SafetensorsTensor makeTensor(const char* name, const char* dtype,
+                                     std::vector<int64_t> shape, const std::vector<T>& values) {
+    policy::SafetensorsTensor tensor{name, dtype, std::move(shape), {}};
+    tensor.bytes.resize(values.size() * sizeof(T));
+    if (!values.empty()) {
+        std::memcpy(tensor.bytes.data(), values.data(), tensor.bytes.size());
+    }
+    return tensor;
+}
+
+// Copies tensor `name` into `out` after checking its dtype and shape.
+template <class T>
+sim::Status readTensor(const policy::SafetensorsFile& file, const char* name, const char* dtype,
+                       const std::vector<int64_t>& shape, std::vector<T>& out) {
+    const policy::SafetensorsEntry* entry = file.find(name);
+    if (entry == nullptr) {
+        return sim::Error{file.path + ": tensor \"" + name + "\" is missing"};
+    }
+    if (entry->dtype != dtype || entry->shape != shape) {
+        return sim::Error{file.path + ": tensor \"" + name + "\" must be " + dtype + " " +
+                          policy::shapeText(shape) + ", found " + entry->dtype + " " +
+                          policy::shapeText(entry->shape)};
+    }
+    out.resize((entry->end - entry->begin) / sizeof(T));
+    if (!out.empty()) {
+        std::memcpy(out.data(), file.bytes.data() + file.dataStart + entry->begin,
+                    out.size() * sizeof(T));
+    }
+    return sim::Status::success();
+}
+
+// The first step whose values are not what a recording can hold, or an empty status.
+sim::Status checkSteps(const std::string& path, const Recording& recording) {
+    for (long long step = 0; step < recording.steps(); ++step) {
+        const std::string where = path + ": control step " + std::to_string(step);
+        if (recording.ends[step] > static_cast<uint8_t>(sim::EpisodeEnd::Invalid)) {
+            return sim::Error{where + ": episode end " + std::to_string(recording.ends[step]) +
+                              " is not one of 0 (none) to 4 (invalid)"};
+        }
+        const double resetTime = recording.resetTimes[step];
+        if (step == 0 && std::isnan(resetTime)) {
+            return sim::Error{where + ": the first step must start an episode (reset time)"};
+        }
+        if (!std::isnan(resetTime) && !(std::isfinite(resetTime) && resetTime >= 0)) {
+            return sim::Error{where + ": reset time must be a clip time >= 0 s, found " +
+                              std::to_string(resetTime)};
+        }
+        if (step > 0 && recording.ends[step - 1] != 0 && std::isnan(resetTime)) {
+            return sim::Error{where + ": the episode before it ended, so it must start one"};
+        }
+    }
+    return sim::Status::success();
+}
+
+}  // namespace
+
+void Recording::reserve(long long steps) {
+    const auto count = static_cast<size_t>(steps);
+    resetTimes.reserve(count);
+    actions.reserve(count * static_cast<size_t>(description.actionSize));
+    rewards.reserve(count);
+    ends.reserve(count);
+    placements.reserve(count * static_cast<size_t>(description.bodyCount) * kPlacementValues);
+}
+
+void Recording::append(double resetTime, const Eigen::Ref<const Eigen::VectorXd>& action,
+                       double reward, sim::EpisodeEnd end,
+                       const std::vector<double>& stepPlacements) {
+    resetTimes.push_back(resetTime);
+    actions.insert(actions.end(), action.data(), action.data() + action.size());
+    rewards.push_back(reward);
+    ends.push_back(static_cast<uint8_t>(end));
+    placements.insert(placements.end(), stepPlacements.begin(), stepPlacements.end());
+}
+
+sim::Status writeRecording(const std::string& path, const Recording& recording) {
+    const RecordingDescription& description = recording.description;
+    const int64_t steps = recording.steps();
+    std::vector<policy::SafetensorsTensor> tensors;
+    tensors.push_back(makeTensor(kResetTimes, "F64", {steps}, recording.resetTimes));
+    tensors.push_back(
+        makeTensor(kActions, "F64", {steps, description.actionSize}, recording.actions));
+    tensors.push_back(makeTensor(kRewards, "F64", {steps}, recording.rewards));
+    tensors.push_back(makeTensor(kEnds, "U8", {steps}, recording.ends));
+    tensors.push_back(makeTensor(kPlacements, "F64",
+                                 {steps, description.bodyCount, kPlacementValues},
+                                 recording.placements));
+    const std::map<std::string, std::string> metadata = {
+        {"format", kFormat},
+        {"version", kVersion},
+        {"session", settingsJson(description).dump()},
+        {"character", description.characterText},
+        {"gains", description.gainsText},
+        {"motion", description.motionText},
+    };
+    return policy::writeSafetensors(path, tensors, metadata);
+}
+
+sim::Result<Recording> readRecording(const std::string& path) {
+    auto file = policy::readSafetensors(path);
+    if (!file) {
+        return sim::Error{file.error()};
+    }
+    const std::map<std::string, std::string>& metadata = file->metadata;
+    auto text = [&](const char* key) -> const std::string* {
+        const auto found = metadata.find(key);
+        return found == metadata.end() ? nullptr : &found->second;
+    };
+    const std::string* format = text("format");
+    if (format == nullptr || *format != kFormat) {
+        return sim::Error{path + ": not a charsim recording (metadata \"format\" must be \"" +
+                          kFormat + "\")"};
+    }
+    const std::string* version = text("version");
+    if (version == nullptr || *version != kVersion) {
+        return sim::Error{path + ": recording version \"" + (version ? *version : "") +
+                          "\" is not the one this build reads (" + kVersion + ")"};
+    }
+    Recording recording;
+    RecordingDescription& description = recording.description;
+    for (const char* key : {"session", "character", "gains", "motion"}) {
+        if (text(key) == nullptr) {
+            return sim::Error{path + ": metadata entry \"" + key + "\" is missing"};
+        }
+    }
+    description.characterText = *text("character");
+    description.gainsText = *text("gains");
+    description.motionText = *text("motion");
+    const nlohmann::json settings = nlohmann::json::parse(*text("session"), nullptr, false);
+    if (settings.is_discarded()) {
+        return sim::Error{path + ": metadata entry \"session\" is not valid JSON"};
+    }
+    if (sim::Status status = readSettings(settings, path + ": metadata \"session\"", description);
+        !status) {
+        return sim::Error{status.error()};
+    }
+
+    const policy::SafetensorsEntry* resetEntry = file->find(kResetTimes);
+    if (resetEntry == nullptr || resetEntry->shape.size() != 1) {
+        return sim::Error{path + ": tensor \"" + kResetTimes + "\" must be F64 [steps]"};
+    }
+    const int64_t steps = resetEntry->shape[0];
+    const int64_t actionSize = description.actionSize, bodies = description.bodyCount;
+    sim::Status status = readTensor(*file, kResetTimes, "F64", {steps}, recording.resetTimes);
+    if (status) {
+        status = readTensor(*file, kActions, "F64", {steps, actionSize}, recording.actions);
+    }
+    if (status) {
+        status = readTensor(*file, kRewards, "F64", {steps}, recording.rewards);
+    }
+    if (status) {
+        status = readTensor(*file, kEnds, "U8", {steps}, recording.ends);
+    }
+    if (status) {
+        status = readTensor(*file, kPlacements, "F64", {steps, bodies, kPlacementValues},
+                            recording.placements);
+    }
+    if (status) {
+        status = checkSteps(path, recording);
+    }
+    if (!status) {
+        return sim::Error{status.error()};
+    }
+    return recording;
+}
+
+}  // namespace app

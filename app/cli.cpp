@@ -13,6 +13,7 @@
 #include "app/bench.h"
 #include "app/inspect.h"
 #include "app/recording.h"
+#include "app/run_command.h"
 #include "app/session.h"
 #include "app/skills.h"
 #include "app/train_command.h"
@@ -98,265 +99,6 @@ sim::Result<SessionOptions> resolveSessionOptions(const SessionFlags& flags) {
     return options;
 }
 
-// Simulates `seconds`; false (after saying why) when the session stopped making progress.
-bool simulate(Session& session, double seconds) {
-    const SessionStatus& status = session.status();
-    while (status.simTime < seconds - 1e-9) {
-        session.advanceControlStep();
-        if (status.stepsWithoutProgress > kMaxStepsWithoutProgress) {
-            std::fprintf(stderr, "charsim: %s\n", noProgressMessage(status).c_str());
-            return false;
-        }
-    }
-    return true;
-}
-
-// "right_knee 3, chest 1": the bodies whose ground contact ended the falls, most first.
-std::string fallsByBodyText(const std::vector<int>& counts, const sim::Character& character) {
-    std::vector<int> order;
-    for (size_t b = 0; b < counts.size(); ++b) {
-        if (counts[b] > 0) {
-            order.push_back(static_cast<int>(b));
-        }
-    }
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-        return counts[static_cast<size_t>(a)] > counts[static_cast<size_t>(b)];
-    });
-    std::string text;
-    for (int b : order) {
-        text += (text.empty() ? "" : ", ") + character.joints[static_cast<size_t>(b)].name + " " +
-                std::to_string(counts[static_cast<size_t>(b)]);
-    }
-    return text;
-}
-
-// {"right_knee": 3, ...} for --json.
-nlohmann::json fallsByBodyJson(const std::vector<int>& counts, const sim::Character& character) {
-    nlohmann::json out = nlohmann::json::object();
-    for (size_t b = 0; b < counts.size(); ++b) {
-        if (counts[b] > 0) {
-            out[character.joints[b].name] = counts[b];
-        }
-    }
-    return out;
-}
-
-// The "rates" line of a summary: what the session ran at and where that came from.
-void printRates(const Session& session) {
-    const sim::EnvSettings& rates = session.options().environment;
-    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz (%s)\n", rates.physicsRate,
-                rates.pdRate, rates.policyRate, session.status().ratesSource.c_str());
-}
-
-// Mean episode length; episodes still running at the end count with their current length.
-double meanEpisodeSeconds(const SessionStatus& status) {
-    const int openEpisodes = status.episodes - status.finishedEpisodes;
-    return status.episodes > 0
-               ? (status.finishedEpisodeSeconds + status.episodeTime * openEpisodes) /
-                     status.episodes
-               : 0.0;
-}
-
-// Writes the session's recording, if it keeps one, to `path`; false after saying why not.
-bool saveRecording(const Session& session, const std::string& path) {
-    if (path.empty() || session.recording() == nullptr) {
-        return true;
-    }
-    const Recording& recording = *session.recording();
-    if (sim::Status status = writeRecording(path, recording); !status) {
-        std::fprintf(stderr, "charsim: the recording was not written: %s\n",
-                     status.error().c_str());
-        return false;
-    }
-    std::printf("  recorded     %lld control steps to %s\n", recording.steps(), path.c_str());
-    return true;
-}
-
-// The summary of a session that has run (`run --headless`, `replay`): printed, and returned
-// as a JSON object.
-nlohmann::json printSummary(const char* command, const Session& session, double wall) {
-    const SessionStatus& status = session.status();
-    const double meanLength = meanEpisodeSeconds(status);
-    const double meanReward =
-        status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
-    const double stepsPerSecond = wall > 0 ? static_cast<double>(status.controlSteps) / wall : 0;
-    const SessionOptions& options = session.options();
-
-    std::printf("charsim %s: %.2f s simulated with %s drive (%s)\n", command, status.simTime,
-                toString(options.drive), status.weightsDescription.c_str());
-    std::printf("  motion       %s\n", options.motionPath.c_str());
-    printRates(session);
-    std::printf("  episodes     %d (falls %d, invalid %d)\n", status.episodes, status.falls,
-                status.invalidEpisodes);
-    if (status.falls > 0) {
-        std::printf("  falls by     %s (the body that touched the ground)\n",
-                    fallsByBodyText(status.fallsByBody, session.character()).c_str());
-    }
-    std::printf("  mean episode %.3f s\n", meanLength);
-    std::printf("  mean reward  %.4f per control step (%lld steps)\n", meanReward,
-                status.controlSteps);
-    std::printf("  speed        %.0f control steps per wall second (%.1fx real time)\n",
-                stepsPerSecond, wall > 0 ? status.simTime / wall : 0.0);
-    return {
-        {"simulated_seconds", status.simTime},
-        {"drive", toString(options.drive)},
-        {"weights", status.weightsDescription},
-        {"character", options.characterPath},
-        {"gains", options.gainsPath},
-        {"motion", options.motionPath},
-        {"physics_rate", options.environment.physicsRate},
-        {"pd_rate", options.environment.pdRate},
-        {"policy_rate", options.environment.policyRate},
-        {"seed", options.seed},
-        {"episodes", status.episodes},
-        {"falls", status.falls},
-        {"falls_by_body", fallsByBodyJson(status.fallsByBody, session.character())},
-        {"invalid_episodes", status.invalidEpisodes},
-        {"mean_episode_seconds", meanLength},
-        {"mean_reward_per_step", meanReward},
-        {"control_steps", status.controlSteps},
-        {"control_steps_per_second", stepsPerSecond},
-        {"wall_seconds", wall},
-    };
-}
-
-int runHeadless(Session& session, double seconds, bool json, const std::string& recordPath) {
-    const auto start = std::chrono::steady_clock::now();
-    const bool completed = simulate(session, seconds);
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!completed) {
-        saveRecording(session, recordPath);  // what was recorded is kept all the same
-        return 1;
-    }
-    const nlohmann::json summary = printSummary("run", session, wall);
-    const bool recorded = saveRecording(session, recordPath);
-    if (json) {
-        std::printf("%s\n", summary.dump().c_str());
-    }
-    return recorded ? 0 : 1;
-}
-
-// A session that replays the recording at `path`; errors name the file.
-sim::Result<std::unique_ptr<Session>> openReplay(const std::string& path) {
-    auto recording = readRecording(path);
-    if (!recording) {
-        return sim::Error{recording.error()};
-    }
-    SessionOptions options;
-    options.replay = std::make_shared<const Recording>(std::move(recording).value());
-    auto session = Session::create(options);
-    if (!session) {
-        return sim::Error{path + ": " + session.error()};
-    }
-    return session;
-}
-
-// `replay FILE`: re-simulates a recording's actions and says whether every control step lands
-// on the recorded body placements bit for bit (exit status 2 when one does not).
-int runReplay(const std::string& path, bool json) {
-    auto session = openReplay(path);
-    if (!session) {
-        std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
-        return 1;
-    }
-    const ReplayComparison& comparison = *(*session)->replayComparison();
-    const auto start = std::chrono::steady_clock::now();
-    while (!comparison.finished()) {
-        (*session)->advanceControlStep();
-    }
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    nlohmann::json summary = printSummary("replay", **session, wall);
-    const bool same = comparison.differentSteps == 0;
-    if (same) {
-        std::printf(
-            "  replay       %lld of %lld control steps: every body placement bit for bit "
-            "as recorded\n",
-            comparison.comparedSteps, comparison.recordedSteps);
-    } else {
-        const sim::Character& character = (*session)->character();
-        std::printf(
-            "  replay       %lld of %lld control steps differ from the recording; the "
-            "first is step %lld (body %s off by %.3g), the largest difference %.3g\n",
-            comparison.differentSteps, comparison.recordedSteps, comparison.firstDifferentStep,
-            character.joints[static_cast<size_t>(comparison.firstDifferentBody)].name.c_str(),
-            comparison.firstDifference, comparison.largestDifference);
-    }
-    if (json) {
-        summary["recording"] = path;
-        summary["replayed_steps"] = comparison.comparedSteps;
-        summary["different_steps"] = comparison.differentSteps;
-        summary["first_different_step"] = comparison.firstDifferentStep;
-        summary["largest_difference"] = comparison.largestDifference;
-        std::printf("%s\n", summary.dump().c_str());
-    }
-    return same ? 0 : 2;
-}
-
-// `run --headless --starts N`: N sessions, the k-th resetting at clip time k * duration / N,
-// each simulated for `seconds`; a line per start and whether any fell.
-int runHeadlessStarts(const SessionOptions& options, int starts, double seconds, bool json) {
-    auto probe = Session::create(options);
-    if (!probe) {
-        std::fprintf(stderr, "charsim: %s\n", probe.error().c_str());
-        return 1;
-    }
-    const double duration = (*probe)->clipDuration();
-    std::printf("charsim run: %d start times x %.2f s with %s drive (%s)\n", starts, seconds,
-                toString(options.drive), (*probe)->status().weightsDescription.c_str());
-    std::printf("  motion       %s (%.3f s)\n", (*probe)->options().motionPath.c_str(), duration);
-    printRates(**probe);
-    std::printf("  start [s]  episodes  falls  mean episode [s]  reward per step\n");
-    nlohmann::json results = nlohmann::json::array();
-    int totalFalls = 0, startsWithFalls = 0;
-    std::vector<int> fallsByBody((*probe)->status().fallsByBody.size(), 0);
-    for (int k = 0; k < starts; ++k) {
-        SessionOptions one = options;
-        one.startTime = duration * k / starts;
-        auto session = Session::create(one);
-        if (!session) {
-            std::fprintf(stderr, "charsim: %s\n", session.error().c_str());
-            return 1;
-        }
-        if (!simulate(**session, seconds)) {
-            return 1;
-        }
-        const SessionStatus& status = (*session)->status();
-        const double reward = status.controlSteps > 0
-                                  ? status.rewardSum / static_cast<double>(status.controlSteps)
-                                  : 0;
-        std::printf("  %9.3f  %8d  %5d  %16.3f  %15.4f\n", one.startTime, status.episodes,
-                    status.falls, meanEpisodeSeconds(status), reward);
-        totalFalls += status.falls;
-        startsWithFalls += status.falls > 0 ? 1 : 0;
-        for (size_t b = 0; b < fallsByBody.size(); ++b) {
-            fallsByBody[b] += status.fallsByBody[b];
-        }
-        results.push_back({{"start_time", one.startTime},
-                           {"episodes", status.episodes},
-                           {"falls", status.falls},
-                           {"invalid_episodes", status.invalidEpisodes},
-                           {"mean_episode_seconds", meanEpisodeSeconds(status)},
-                           {"mean_reward_per_step", reward}});
-    }
-    if (totalFalls == 0) {
-        std::printf("  no fall: every start ran %.2f s\n", seconds);
-    } else {
-        std::printf("  %d falls, from %d of %d start times; by %s\n", totalFalls, startsWithFalls,
-                    starts, fallsByBodyText(fallsByBody, (*probe)->character()).c_str());
-    }
-    if (json) {
-        const nlohmann::json summary = {{"simulated_seconds_per_start", seconds},
-                                        {"motion", (*probe)->options().motionPath},
-                                        {"weights", (*probe)->status().weightsDescription},
-                                        {"falls", totalFalls},
-                                        {"starts", results}};
-        std::printf("%s\n", summary.dump().c_str());
-    }
-    return 0;
-}
-
 int runWindow(Session& session, const std::string& screenshot, int frames,
               const std::string& recordPath) {
 #ifdef CHARSIM_HAVE_GUI
@@ -410,6 +152,16 @@ int runCommandLine(int argc, char** argv) {
                     "headless: N runs of --seconds each, every reset of the k-th at clip time "
                     "k * duration / N (overrides --start-time); a line per start")
         ->check(CLI::PositiveNumber);
+    PushSchedule pushes;
+    run->add_option("--push-force", pushes.force,
+                    "headless: push a body with this force [N] every --push-every seconds, "
+                    "along +x, +z, -x, -z in turn")
+        ->check(CLI::NonNegativeNumber);
+    run->add_option("--push-every", pushes.every, "simulated seconds between pushes (2)")
+        ->check(CLI::PositiveNumber);
+    run->add_option("--push-seconds", pushes.seconds, "how long each push acts [s] (0.2)")
+        ->check(CLI::PositiveNumber);
+    run->add_option("--push-body", pushes.body, "the body pushed (root)");
 
     std::string screenshot;
     int frames = 0;
@@ -456,9 +208,13 @@ int runCommandLine(int argc, char** argv) {
     replay->add_option("file", replayPath, "the recording")->required();
     replay->add_flag("--json", json, "also print the summary as one JSON object on the last line");
     replay->add_flag("--window", replayWindow, "watch the replay in the window instead");
-    replay->add_option("--screenshot", screenshot,
-                       "with --window: render --frames frames, write this PNG, exit");
+    CLI::Option* replayWindowFlag = replay->get_option("--window");
+    replay
+        ->add_option("--screenshot", screenshot,
+                     "with --window: render --frames frames, write this PNG, exit")
+        ->needs(replayWindowFlag);
     replay->add_option("--frames", frames, "frames to render for --screenshot")
+        ->needs(replayWindowFlag)
         ->check(CLI::NonNegativeNumber);
 
     std::string inspectPath;
@@ -506,9 +262,16 @@ int runCommandLine(int argc, char** argv) {
             std::fprintf(stderr, "charsim: --record keeps one session; --starts runs %d\n", starts);
             return 1;
         }
-        return runHeadlessStarts(*options, starts, seconds, json);
+        return runHeadlessStarts(*options, starts, seconds, json, pushes);
     }
     options->record = !flags.recordPath.empty();
+    if (options->record) {
+        // A recording that cannot be written is found out now, not after the session.
+        if (sim::Status writable = checkRecordingWritable(flags.recordPath); !writable) {
+            std::fprintf(stderr, "charsim: --record: %s\n", writable.error().c_str());
+            return 1;
+        }
+    }
     if (run->parsed() && headless) {
         options->recordReserveSeconds = seconds;
     }
@@ -518,7 +281,7 @@ int runCommandLine(int argc, char** argv) {
         return 1;
     }
     if (run->parsed() && headless) {
-        return runHeadless(**session, seconds, json, flags.recordPath);
+        return runHeadless(**session, seconds, json, flags.recordPath, pushes);
     }
     return runWindow(**session, screenshot, frames, flags.recordPath);
 }

@@ -30,6 +30,8 @@ constexpr double kScreenshotFrameSeconds = 1.0 / 60.0;
 constexpr int kMaxStepsPerFrame = 8;
 // Real-time factor is measured over windows of this much wall time [s].
 constexpr double kRateWindowSeconds = 0.5;
+// How long the panel's push buttons push [s] (DeepMimic's perturbation tests use 0.2 s).
+constexpr double kGuiPushSeconds = 0.2;
 
 // GLFW reports errors through a C callback; the latest one goes into the user's message.
 std::string g_lastGlfwError;
@@ -56,7 +58,9 @@ struct GuiState {
     std::vector<BodyPlacement> referenceBeside;  // scratch: the reference moved aside
     float speed = 1.0f;                          // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
-    double accumulator = 0;  // simulated time owed to the session [s]
+    float pushForce = 300.0f;  // force of the push buttons, on the root for 0.2 s [N]
+    std::string pushMessage;   // why the last push was refused
+    double accumulator = 0;    // simulated time owed to the session [s]
     double rateWindowReal = -1, rateWindowSim = 0;
     double realTimeFactor = 0;  // measured simulated / real time
 };
@@ -238,6 +242,36 @@ void drawReplayStatus(const ReplayComparison& replay) {
     }
 }
 
+// Buttons that push the root along a world axis for 0.2 s, and the push acting now.
+void drawPushControls(Session& session, GuiState& state) {
+    ImGui::SliderFloat("push force", &state.pushForce, 0.0f, 1000.0f, "%.0f N");
+    const struct {
+        const char* label;
+        Eigen::Vector3d direction;
+    } buttons[] = {{"push +x", Eigen::Vector3d::UnitX()},
+                   {"-x", -Eigen::Vector3d::UnitX()},
+                   {"+z", Eigen::Vector3d::UnitZ()},
+                   {"-z", -Eigen::Vector3d::UnitZ()}};
+    for (const auto& button : buttons) {
+        if (button.label != buttons[0].label) {
+            ImGui::SameLine();
+        }
+        if (ImGui::Button(button.label)) {
+            const sim::Push push{0, button.direction * static_cast<double>(state.pushForce),
+                                 kGuiPushSeconds};
+            const sim::Status pushed = session.push(push);
+            state.pushMessage = pushed ? "" : pushed.error();
+        }
+    }
+    if (const sim::Push& active = session.activePush(); active.body >= 0) {
+        ImGui::SameLine();
+        ImGui::Text("%.0f N, %.2f s left", active.force.norm(), active.seconds);
+    }
+    if (!state.pushMessage.empty()) {
+        ImGui::TextWrapped("%s", state.pushMessage.c_str());
+    }
+}
+
 void drawControls(Session& session, GuiState& state) {
     if (ImGui::Button(state.paused ? "Resume" : "Pause")) {
         state.paused = !state.paused;
@@ -259,6 +293,7 @@ void drawControls(Session& session, GuiState& state) {
             state.drive = drive == 0 ? DriveMode::Policy : DriveMode::Reference;
             session.setDriveMode(state.drive);
         }
+        drawPushControls(session, state);
     }
     ImGui::Checkbox("show character", &state.showCharacter);
     ImGui::SameLine();

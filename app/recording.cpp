@@ -2,9 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <type_traits>
 
 #include "policy/safetensors.h"
 
@@ -17,10 +22,16 @@ constexpr const char* kVersion = "1";
 
 // The tensors of a recording, in file order.
 constexpr const char* kResetTimes = "reset_times";
+constexpr const char* kPushes = "pushes";
 constexpr const char* kActions = "actions";
 constexpr const char* kRewards = "rewards";
 constexpr const char* kEnds = "ends";
 constexpr const char* kPlacements = "placements";
+
+// A field added to sim::EnvSettings changes its size: add it to forEachSetting below (and to
+// the settings round-trip test), then update the size here. measureTime is not kept.
+static_assert(sizeof(void*) != 8 || sizeof(sim::EnvSettings) == 144,
+              "sim::EnvSettings changed: keep forEachSetting in step with it");
 
 // Calls visit(name, field) for every setting a recording keeps: one list serves writing
 // (a const description) and reading.
@@ -61,6 +72,46 @@ nlohmann::json settingsJson(const RecordingDescription& description) {
     return settings;
 }
 
+// Whether a JSON value has the type of the setting it is read into.
+bool hasType(const nlohmann::json& value, const std::string&) {
+    return value.is_string();
+}
+bool hasType(const nlohmann::json& value, bool) {
+    return value.is_boolean();
+}
+bool hasType(const nlohmann::json& value, double) {
+    return value.is_number();
+}
+bool hasType(const nlohmann::json& value, int) {
+    return value.is_number_integer() && value.get<int64_t>() >= INT32_MIN &&
+           value.get<int64_t>() <= INT32_MAX;
+}
+bool hasType(const nlohmann::json& value, uint64_t) {
+    return value.is_number_unsigned();
+}
+bool hasType(const nlohmann::json& value, const std::vector<int>&) {
+    return value.is_array() && std::all_of(value.begin(), value.end(),
+                                           [](const auto& entry) { return hasType(entry, 0); });
+}
+const char* typeName(const std::string&) {
+    return "a string";
+}
+const char* typeName(bool) {
+    return "true or false";
+}
+const char* typeName(double) {
+    return "a number";
+}
+const char* typeName(int) {
+    return "an integer";
+}
+const char* typeName(uint64_t) {
+    return "an integer >= 0";
+}
+const char* typeName(const std::vector<int>&) {
+    return "an array of integers";
+}
+
 // Reads the "session" metadata entry's fields; errors name the file and the field.
 class SettingsReader {
 public:
@@ -77,12 +128,12 @@ public:
             m_error = sim::Error{m_where + ": field \"" + field + "\" is missing"};
             return;
         }
-        try {
-            out = found->get<T>();
-        } catch (const nlohmann::json::exception&) {
-            m_error = sim::Error{m_where + ": field \"" + field +
-                                 "\" has the wrong type: " + found->dump()};
+        if (!hasType(*found, out)) {
+            m_error = sim::Error{m_where + ": field \"" + field + "\" must be " + typeName(out) +
+                                 ", found " + found->dump()};
+            return;
         }
+        out = found->get<T>();
     }
     const std::optional<sim::Error>& error() const { return m_error; }
 
@@ -161,6 +212,17 @@ sim::Status checkSteps(const std::string& path, const Recording& recording) {
         if (step > 0 && recording.ends[step - 1] != 0 && std::isnan(resetTime)) {
             return sim::Error{where + ": the episode before it ended, so it must start one"};
         }
+        const double body = recording.pushes[static_cast<size_t>(step) * kPushValues];
+        if (!(body == std::floor(body) && body >= -1 && body < recording.description.bodyCount)) {
+            return sim::Error{where + ": pushed body " + std::to_string(body) +
+                              " must be -1 (none) or a body index below " +
+                              std::to_string(recording.description.bodyCount)};
+        }
+        const sim::Push push = recording.push(step);
+        if (push.body >= 0 &&
+            !(push.force.allFinite() && std::isfinite(push.seconds) && push.seconds >= 0)) {
+            return sim::Error{where + ": the push's force must be finite and its duration >= 0 s"};
+        }
     }
     return sim::Status::success();
 }
@@ -170,27 +232,97 @@ sim::Status checkSteps(const std::string& path, const Recording& recording) {
 void Recording::reserve(long long steps) {
     const auto count = static_cast<size_t>(steps);
     resetTimes.reserve(count);
+    pushes.reserve(count * kPushValues);
     actions.reserve(count * static_cast<size_t>(description.actionSize));
     rewards.reserve(count);
     ends.reserve(count);
     placements.reserve(count * static_cast<size_t>(description.bodyCount) * kPlacementValues);
 }
 
-void Recording::append(double resetTime, const Eigen::Ref<const Eigen::VectorXd>& action,
-                       double reward, sim::EpisodeEnd end,
-                       const std::vector<double>& stepPlacements) {
+void Recording::append(double resetTime, const sim::Push& push,
+                       const Eigen::Ref<const Eigen::VectorXd>& action, double reward,
+                       sim::EpisodeEnd end, const std::vector<double>& stepPlacements) {
     resetTimes.push_back(resetTime);
+    const double pushValues[kPushValues] = {static_cast<double>(push.body), push.force.x(),
+                                            push.force.y(), push.force.z(), push.seconds};
+    pushes.insert(pushes.end(), pushValues, pushValues + kPushValues);
     actions.insert(actions.end(), action.data(), action.data() + action.size());
     rewards.push_back(reward);
     ends.push_back(static_cast<uint8_t>(end));
     placements.insert(placements.end(), stepPlacements.begin(), stepPlacements.end());
 }
 
+sim::Push Recording::push(long long step) const {
+    const double* values = pushes.data() + step * kPushValues;
+    sim::Push push;
+    push.body = static_cast<int>(values[0]);
+    push.force = Eigen::Vector3d(values[1], values[2], values[3]);
+    push.seconds = values[4];
+    return push;
+}
+
+namespace {
+
+bool sameBits(double a, double b) {
+    return std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+}  // namespace
+
+void compareReplayStep(const Recording& recording, const std::vector<double>& placements,
+                       double reward, sim::EpisodeEnd end, ReplayComparison& comparison) {
+    const long long step = comparison.comparedSteps++;
+    const double* recorded = recording.placementsAfter(step);
+    int firstBody = -1;
+    double firstBodyDifference = 0, largest = 0;
+    for (size_t i = 0; i < placements.size(); ++i) {
+        if (sameBits(placements[i], recorded[i])) {
+            continue;
+        }
+        // A NaN on one side only counts as an infinite difference.
+        const double difference = std::abs(placements[i] - recorded[i]);
+        const double size = std::isnan(difference) ? HUGE_VAL : difference;
+        const int body = static_cast<int>(i / kPlacementValues);
+        if (firstBody < 0) {
+            firstBody = body;
+        }
+        if (body == firstBody) {
+            firstBodyDifference = std::max(firstBodyDifference, size);
+        }
+        largest = std::max(largest, size);
+    }
+    const bool endDiffers = recording.ends[static_cast<size_t>(step)] != static_cast<uint8_t>(end);
+    if (firstBody < 0 && !endDiffers &&
+        sameBits(reward, recording.rewards[static_cast<size_t>(step)])) {
+        return;
+    }
+    if (comparison.differentSteps++ == 0) {
+        comparison.firstDifferentStep = step;
+        comparison.firstDifferentBody = firstBody;
+        comparison.firstBodyDifference = firstBodyDifference;
+        comparison.firstEndDiffers = endDiffers;
+    }
+    comparison.largestDifference = std::max(comparison.largestDifference, largest);
+}
+
 sim::Status writeRecording(const std::string& path, const Recording& recording) {
     const RecordingDescription& description = recording.description;
     const int64_t steps = recording.steps();
+    std::string nonFinite;
+    forEachSetting(description, [&](const char* name, const auto& value) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(value)>, double>) {
+            if (!std::isfinite(value) && nonFinite.empty()) {
+                nonFinite = name;
+            }
+        }
+    });
+    if (!nonFinite.empty()) {
+        return sim::Error{path + ": the session's setting \"" + nonFinite +
+                          "\" is not a finite number; a recording keeps only finite settings"};
+    }
     std::vector<policy::SafetensorsTensor> tensors;
     tensors.push_back(makeTensor(kResetTimes, "F64", {steps}, recording.resetTimes));
+    tensors.push_back(makeTensor(kPushes, "F64", {steps, kPushValues}, recording.pushes));
     tensors.push_back(
         makeTensor(kActions, "F64", {steps, description.actionSize}, recording.actions));
     tensors.push_back(makeTensor(kRewards, "F64", {steps}, recording.rewards));
@@ -207,6 +339,17 @@ sim::Status writeRecording(const std::string& path, const Recording& recording) 
         {"motion", description.motionText},
     };
     return policy::writeSafetensors(path, tensors, metadata);
+}
+
+sim::Status checkRecordingWritable(const std::string& path) {
+    const std::string temporary = path + ".tmp";
+    if (!std::ofstream(temporary, std::ios::binary)) {
+        return sim::Error{temporary +
+                          ": cannot create the recording's file there (check that "
+                          "the folder exists and is writable)"};
+    }
+    std::filesystem::remove(temporary);
+    return sim::Status::success();
 }
 
 sim::Result<Recording> readRecording(const std::string& path) {
@@ -253,8 +396,14 @@ sim::Result<Recording> readRecording(const std::string& path) {
         return sim::Error{path + ": tensor \"" + kResetTimes + "\" must be F64 [steps]"};
     }
     const int64_t steps = resetEntry->shape[0];
+    if (steps == 0) {
+        return sim::Error{path + ": the recording holds no control steps"};
+    }
     const int64_t actionSize = description.actionSize, bodies = description.bodyCount;
     sim::Status status = readTensor(*file, kResetTimes, "F64", {steps}, recording.resetTimes);
+    if (status) {
+        status = readTensor(*file, kPushes, "F64", {steps, kPushValues}, recording.pushes);
+    }
     if (status) {
         status = readTensor(*file, kActions, "F64", {steps, actionSize}, recording.actions);
     }

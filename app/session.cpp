@@ -70,6 +70,8 @@ public:
     const SessionOptions& options() const override { return m_options; }
     const SessionStatus& status() const override { return m_status; }
     void setDriveMode(DriveMode mode) override;
+    sim::Status push(const sim::Push& push) override;
+    const sim::Push& activePush() const override { return m_env->activePush(); }
     const policy::ActorWeights* policyWeights() const override {
         return m_actor ? &m_actor->weights() : nullptr;
     }
@@ -101,7 +103,6 @@ private:
     bool replayStep();
     // The simulated bodies' placements (bodies x kPlacementValues).
     void writePlacements(std::vector<double>& out) const;
-    void compareWithRecording();
     void countEpisodeEnd(sim::EpisodeEnd end);
 
     // Description: loaded once.
@@ -118,6 +119,7 @@ private:
     bool m_needsReset = true;
     // Clip time the current episode started at, until the step after the reset records it.
     double m_unrecordedReset = std::numeric_limits<double>::quiet_NaN();
+    sim::Push m_unrecordedPush;  // a push given since the last step, until that step records it
     std::unique_ptr<Recording> m_recording;  // with SessionOptions::record
     ReplayComparison m_replay;               // with SessionOptions::replay
 
@@ -277,9 +279,9 @@ void SimulationSession::startRecording(RecordingDescription description) {
     description.bodyCount = m_character.numJoints();
     m_recording = std::make_unique<Recording>();
     m_recording->description = std::move(description);
-    const double steps =
-        std::ceil(m_options.recordReserveSeconds * m_options.environment.policyRate);
-    m_recording->reserve(static_cast<long long>(steps) + 1);
+    // Episodes that end inside a step add steps: a quarter more, and a few.
+    const double steps = m_options.recordReserveSeconds * m_options.environment.policyRate;
+    m_recording->reserve(static_cast<long long>(std::ceil(1.25 * steps)) + 64);
 }
 
 sim::Result<std::optional<policy::ActorWeights>> SimulationSession::loadPolicyWeights() {
@@ -358,6 +360,20 @@ void SimulationSession::startEpisode(double clipTime) {
     m_status.clipTime = clipTime;
     m_needsReset = false;
     m_unrecordedReset = clipTime;
+    m_unrecordedPush = {};  // the reset ended it
+}
+
+sim::Status SimulationSession::push(const sim::Push& push) {
+    if (m_options.replay) {
+        return sim::Error{"a replay gives only the recording's pushes"};
+    }
+    if (m_needsReset) {
+        reset();
+    }
+    CHARSIM_TRY(m_env->push(push));
+    m_unrecordedPush = push.seconds > 0 ? push : sim::Push{};
+    ++m_status.pushes;
+    return sim::Status::success();
 }
 
 bool SimulationSession::replayStep() {
@@ -369,6 +385,11 @@ bool SimulationSession::replayStep() {
     if (const double resetTime = recording.resetTimes[static_cast<size_t>(step)];
         !std::isnan(resetTime)) {
         startEpisode(resetTime);
+    }
+    if (const sim::Push push = recording.push(step); push.body >= 0) {
+        // Checked when the recording was read: the body is in range and the numbers finite.
+        (void)m_env->push(push);
+        ++m_status.pushes;
     }
     m_action = Eigen::Map<const Eigen::VectorXd>(recording.action(step), m_env->actionSize());
     return true;
@@ -422,12 +443,14 @@ void SimulationSession::advanceControlStep() {
         writePlacements(m_placements);
     }
     if (m_recording) {
-        m_recording->append(m_unrecordedReset, m_action, result.reward.total, result.end,
-                            m_placements);
+        m_recording->append(m_unrecordedReset, m_unrecordedPush, m_action, result.reward.total,
+                            result.end, m_placements);
     }
     m_unrecordedReset = std::numeric_limits<double>::quiet_NaN();
+    m_unrecordedPush = {};
     if (m_options.replay) {
-        compareWithRecording();
+        compareReplayStep(*m_options.replay, m_placements, result.reward.total, result.end,
+                          m_replay);
     }
 }
 
@@ -468,35 +491,6 @@ void SimulationSession::writePlacements(std::vector<double>& out) const {
                                                  rotation.z()};
         std::copy(values, values + kPlacementValues, placement);
     }
-}
-
-void SimulationSession::compareWithRecording() {
-    const long long step = m_replay.comparedSteps++;
-    const double* recorded = m_options.replay->placementsAfter(step);
-    bool same = true;
-    int firstBody = -1;
-    double largest = 0;
-    for (size_t i = 0; i < m_placements.size(); ++i) {
-        if (m_placements[i] != recorded[i]) {
-            same = false;
-            const double difference = std::abs(m_placements[i] - recorded[i]);
-            if (firstBody < 0) {
-                firstBody = static_cast<int>(i / kPlacementValues);
-            }
-            // A NaN on either side counts as an infinite difference.
-            largest = std::isnan(difference) ? std::numeric_limits<double>::infinity()
-                                             : std::max(largest, difference);
-        }
-    }
-    if (same) {
-        return;
-    }
-    if (m_replay.differentSteps++ == 0) {
-        m_replay.firstDifferentStep = step;
-        m_replay.firstDifferentBody = firstBody;
-        m_replay.firstDifference = largest;
-    }
-    m_replay.largestDifference = std::max(m_replay.largestDifference, largest);
 }
 
 void SimulationSession::snapshot(SceneSnapshot& out) const {

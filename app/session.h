@@ -39,25 +39,14 @@ struct SessionOptions {
     bool ratesGiven = false;
     bool measureTime = false;  // fill SessionStatus::stageSeconds (a little overhead)
     // Keep a Recording of every control step (Session::recording()); room is made up front for
-    // this many simulated seconds so that recording allocates nothing in the step until then.
+    // this many simulated seconds (and a quarter more, for episodes that end inside a step), so
+    // that recording allocates nothing in the step until then.
     bool record = false;
     double recordReserveSeconds = 60;
     // Replay this recording instead: its files' text, settings, reset times and actions replace
     // everything above but measureTime and record; Session::replayComparison() tells whether each
     // step lands where the recording says.
     std::shared_ptr<const Recording> replay;
-};
-
-// How a replay compares with its recording so far.
-struct ReplayComparison {
-    long long recordedSteps = 0;        // control steps in the recording
-    long long comparedSteps = 0;        // replayed and compared so far
-    long long differentSteps = 0;       // steps whose placements differ in any bit
-    long long firstDifferentStep = -1;  // the first of them, or -1
-    int firstDifferentBody = -1;        // the body that differed first there
-    double firstDifference = 0;         // its largest difference there [m or unit quaternion]
-    double largestDifference = 0;       // largest over the steps compared
-    bool finished() const { return comparedSteps >= recordedSteps; }
 };
 
 // Wall time per stage of the control steps so far [s] (with SessionOptions::measureTime).
@@ -86,6 +75,7 @@ struct SessionStatus {
     int episodes = 0;              // episodes started
     int falls = 0;                 // episodes ended by a fall
     int invalidEpisodes = 0;       // episodes ended by a velocity blow-up or a non-finite state
+    int pushes = 0;                // pushes given (Session::push)
     long long controlSteps = 0;    // policy steps taken
     double rewardSum = 0;          // sum of per-step rewards
     double poseErrorSum = 0;       // sum of per-step pose errors (RewardTerms::poseError) [rad^2]
@@ -133,6 +123,18 @@ public:
     // Ends the current episode and starts a new one (reference state initialization).
     virtual void reset() = 0;
     virtual void setDriveMode(DriveMode mode) = 0;
+    // Pushes a body now (starting a new episode first if the last one ended); it acts from the
+    // next control step on and is recorded with it. A replay takes its pushes from the
+    // recording and refuses others; errors say why (body out of range, force not finite).
+    virtual sim::Status push(const sim::Push& push) {
+        (void)push;
+        return sim::Error{"this session takes no pushes"};
+    }
+    // The push acting now (body -1 when none), for drawing.
+    virtual const sim::Push& activePush() const {
+        static const sim::Push kNone;
+        return kNone;
+    }
 
     virtual const SessionStatus& status() const = 0;
     virtual void snapshot(SceneSnapshot& out) const = 0;

@@ -155,6 +155,8 @@ void ImitationEnv::readSimulated() {
 void ImitationEnv::reset(double clipTime) {
     m_time = m_startTime = clipTime;
     m_actionInvalid = false;
+    m_push = {};
+    m_pushUpdates = 0;
     m_cycle = cycleCount(m_motion, clipTime);
 
     // The reference at clipTime, moved so that its root stands over the world origin.
@@ -174,6 +176,22 @@ void ImitationEnv::reset(double clipTime) {
     readSimulated();
     m_targetPose = m_ref.pose;
     m_pd->setTargetPose(m_targetPose);
+}
+
+Status ImitationEnv::push(const Push& push) {
+    if (push.body < 0 || push.body >= m_character.numJoints()) {
+        return Error{"push: body " + std::to_string(push.body) + " is not one of the character's " +
+                     std::to_string(m_character.numJoints()) + " bodies"};
+    }
+    if (!push.force.allFinite() || !std::isfinite(push.seconds) || push.seconds < 0) {
+        return Error{"push: the force must be finite and the duration a number of seconds >= 0"};
+    }
+    m_push = push;
+    m_pushUpdates = static_cast<int>(std::lround(push.seconds / m_updateDt));
+    if (m_pushUpdates == 0) {
+        m_push = {};
+    }
+    return Status::success();
 }
 
 void ImitationEnv::observe(Eigen::Ref<Eigen::VectorXd> state) const {
@@ -269,6 +287,13 @@ StepResult ImitationEnv::step() {
             break;
         }
         m_physics->applyJointTorques(m_torques);
+        if (m_pushUpdates > 0) {
+            m_physics->applyBodyForce(m_push.body, m_push.force);
+            m_push.seconds = --m_pushUpdates * m_updateDt;
+            if (m_pushUpdates == 0) {
+                m_push = {};
+            }
+        }
         m_physics->step(m_updateDt, m_substepsPerUpdate);
         clock.charge(m_timings.physics);
         m_time = nextTime;

@@ -52,6 +52,14 @@ enum class EpisodeEnd {
 };
 const char* toString(EpisodeEnd end);
 
+// A push: a constant force at one body's centre of mass for a while, as DeepMimic perturbs its
+// characters to test their policies.
+struct Push {
+    int body = -1;                                    // the body pushed; -1: none
+    Eigen::Vector3d force = Eigen::Vector3d::Zero();  // world frame [N]
+    double seconds = 0;                               // how long it acts [s]
+};
+
 struct StepResult {
     RewardTerms reward;  // for the interval just simulated (0 after a fall)
     EpisodeEnd end = EpisodeEnd::None;
@@ -77,6 +85,12 @@ public:
     // Sets the PD targets from a raw (denormalized) action. A non-finite action is not applied:
     // the next step() ends the episode as Invalid without simulating.
     void setAction(const Eigen::Ref<const Eigen::VectorXd>& action);
+    // Pushes a body from the next PD update on, for the whole PD updates nearest push.seconds,
+    // replacing a push still acting; reset() ends it. Fails on a body out of range, a force
+    // that is not finite or a duration that is negative or not finite.
+    Status push(const Push& push);
+    // The push acting now, its seconds counting down (body -1 when none).
+    const Push& activePush() const { return m_push; }
     // The action that targets the reference pose at the current time.
     void referenceAction(Eigen::Ref<Eigen::VectorXd> action) const;
     // Simulates one control step, or less if the episode ends first.
@@ -126,6 +140,8 @@ private:
     Eigen::Vector3d m_referenceOffset = Eigen::Vector3d::Zero();  // added to the clip's root
     int m_cycle = 0;
     bool m_actionInvalid = false;
+    Push m_push;            // the push acting, if any
+    int m_pushUpdates = 0;  // PD updates it has left
     CharacterKinematics m_sim, m_ref;
     Eigen::VectorXd m_targetPose, m_torques, m_firstUpdateTorques;
     StageTimings m_timings;

@@ -306,6 +306,11 @@ void PhysicsWorld::applyJointTorques(const Eigen::Ref<const Eigen::VectorXd>& to
     }
 }
 
+void PhysicsWorld::applyBodyForce(int body, const Eigen::Vector3d& force) {
+    // Bullet's lengths are scaled and its masses are not, so its forces scale with the lengths.
+    m_bullet->multiBody->addLinkForce(body, toBullet(force * m_settings.worldScale));
+}
+
 void PhysicsWorld::step(double dt, int substeps) {
     m_bullet->world.stepSimulation(static_cast<btScalar>(dt), substeps,
                                    static_cast<btScalar>(dt / substeps));

@@ -39,6 +39,10 @@ public:
     // Adds joint torques [N m] in the velocity layout (spherical: joint frame) for the next step.
     void applyJointTorques(const Eigen::Ref<const Eigen::VectorXd>& torques);
 
+    // Adds a force [N, world frame] at body j's centre of mass for the next step; like the
+    // torques it acts on every substep and is cleared afterwards.
+    void applyBodyForce(int body, const Eigen::Vector3d& force);
+
     // Advances by dt [s] in `substeps` equal Bullet steps; torques applied before the call act
     // on every substep and are cleared afterwards. Then refreshes the contact flags.
     void step(double dt, int substeps);

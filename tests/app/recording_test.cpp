@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -22,7 +23,7 @@ std::unique_ptr<app::Session> open(const app::SessionOptions& options) {
 
 // A recorded session of `steps` control steps on the default assets, with episodes short
 // enough that the recording holds several resets.
-app::Recording recordSession(app::DriveMode drive, int steps) {
+app::Recording recordSession(app::DriveMode drive, int steps, const sim::Push& push = {}) {
     app::SessionOptions options;
     options.drive = drive;
     options.seed = 7;
@@ -32,26 +33,34 @@ app::Recording recordSession(app::DriveMode drive, int steps) {
     options.record = true;
     auto session = open(options);
     for (int i = 0; i < steps; ++i) {
+        if (push.body >= 0 && i % 10 == 5) {
+            REQUIRE(session->push(push).ok());
+        }
         session->advanceControlStep();
     }
     REQUIRE(session->recording() != nullptr);
     return *session->recording();
 }
 
-// Replays `recording` to its end and returns the comparison.
-app::ReplayComparison replay(app::Recording recording) {
+std::string temporaryPath(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / name).string();
+}
+
+// Writes `recording` to a file, reads it back and replays it to its end: the comparison.
+app::ReplayComparison replay(const app::Recording& recording) {
+    const std::string path = temporaryPath("charsim_recording_replayed.safetensors");
+    REQUIRE(app::writeRecording(path, recording).ok());
+    auto read = app::readRecording(path);
+    REQUIRE_MESSAGE(read.ok(), read.error());
+    std::filesystem::remove(path);
     app::SessionOptions options;
-    options.replay = std::make_shared<const app::Recording>(std::move(recording));
+    options.replay = std::make_shared<const app::Recording>(std::move(read).value());
     auto session = open(options);
     REQUIRE(session->replayComparison() != nullptr);
     while (!session->replayComparison()->finished()) {
         session->advanceControlStep();
     }
     return *session->replayComparison();
-}
-
-std::string temporaryPath(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / name).string();
 }
 
 bool sameBits(const std::vector<double>& a, const std::vector<double>& b) {
@@ -116,6 +125,121 @@ TEST_SUITE("app") {
         }
     }
 
+    TEST_CASE("a replay gives the recorded pushes at their steps, bit for bit") {
+        const sim::Push push{0, Eigen::Vector3d(0, 0, 250), 0.2};
+        const app::Recording recorded = recordSession(app::DriveMode::Reference, 45, push);
+        int pushedSteps = 0;
+        for (long long step = 0; step < recorded.steps(); ++step) {
+            pushedSteps += recorded.push(step).body >= 0 ? 1 : 0;
+        }
+        CHECK(pushedSteps == 4);  // before steps 5, 15, 25 and 35
+        CHECK(replay(recorded).differentSteps == 0);
+        // Without its pushes the same actions land elsewhere: the pushes are what replays.
+        app::Recording unpushed = recorded;
+        std::fill(unpushed.pushes.begin(), unpushed.pushes.end(), 0.0);
+        for (long long step = 0; step < unpushed.steps(); ++step) {
+            unpushed.pushes[static_cast<size_t>(step) * app::kPushValues] = -1;
+        }
+        const app::ReplayComparison without = replay(unpushed);
+        CHECK(without.firstDifferentStep == 5);
+    }
+
+    TEST_CASE("a replay step matches on equal bits: the same NaN matches, -0 and +0 do not") {
+        app::Recording recording;
+        recording.description.actionSize = 1;
+        recording.description.bodyCount = 1;
+        std::vector<double> placements(app::kPlacementValues, 0.5);
+        placements[1] = std::nan("");
+        recording.append(0.0, {}, Eigen::VectorXd::Zero(1), 0.25, sim::EpisodeEnd::None,
+                         placements);
+        placements[2] = -0.0;
+        recording.append(std::nan(""), {}, Eigen::VectorXd::Zero(1), 0.25, sim::EpisodeEnd::None,
+                         placements);
+        app::ReplayComparison comparison;
+        comparison.recordedSteps = 2;
+        std::vector<double> replayed(app::kPlacementValues, 0.5);
+        replayed[1] = std::nan("");
+        app::compareReplayStep(recording, replayed, 0.25, sim::EpisodeEnd::None, comparison);
+        CHECK(comparison.differentSteps == 0);
+        replayed[2] = 0.0;  // +0 where the recording has -0
+        app::compareReplayStep(recording, replayed, 0.25, sim::EpisodeEnd::None, comparison);
+        CHECK(comparison.differentSteps == 1);
+        CHECK(comparison.firstDifferentStep == 1);
+        CHECK(comparison.firstDifferentBody == 0);
+    }
+
+    TEST_CASE("every simulation setting a recording keeps reads back as written") {
+        app::Recording recording;
+        app::RecordingDescription& description = recording.description;
+        description.characterText = "{}";
+        description.gainsText = "{}";
+        description.motionText = "{}";
+        description.characterPath = "c.json";
+        description.gainsPath = "g.json";
+        description.motionPath = "m.json";
+        description.drive = "reference";
+        description.weightsDescription = "none";
+        description.seed = 1ull << 60;
+        description.actionSize = 1;
+        description.bodyCount = 1;
+        sim::EnvSettings& env = description.environment;
+        env.physicsRate = 480;
+        env.pdRate = 240;
+        env.policyRate = 24;
+        env.physics.worldScale = 2.5;
+        env.physics.gravity = 9.81;
+        env.physics.friction = 0.7;
+        env.physics.contactDistance = 0.002;
+        env.physics.selfCollision = false;
+        env.model.capsuleInertia2018 = true;
+        env.model.gravity = 9.81;
+        env.fallContactBodies = {2, 5};
+        env.enableFallContact = false;
+        env.syncRootPosition = false;
+        env.syncRootRotation = true;
+        env.episodeTimeLimit = 7.5;
+        env.holdEndTime = 0.25;
+        env.velocityLimit = 55;
+        recording.append(0.0, {}, Eigen::VectorXd::Zero(1), 0, sim::EpisodeEnd::None,
+                         std::vector<double>(app::kPlacementValues, 0.0));
+        const std::string path = temporaryPath("charsim_recording_settings.safetensors");
+        REQUIRE(app::writeRecording(path, recording).ok());
+        auto read = app::readRecording(path);
+        REQUIRE_MESSAGE(read.ok(), read.error());
+        std::filesystem::remove(path);
+        const app::RecordingDescription& back = read->description;
+        const sim::EnvSettings& e = back.environment;
+        CHECK(back.characterPath == "c.json");
+        CHECK(back.gainsPath == "g.json");
+        CHECK(back.motionPath == "m.json");
+        CHECK(back.drive == "reference");
+        CHECK(back.weightsDescription == "none");
+        CHECK(back.seed == 1ull << 60);
+        CHECK(e.physicsRate == 480);
+        CHECK(e.pdRate == 240);
+        CHECK(e.policyRate == 24);
+        CHECK(e.physics.worldScale == 2.5);
+        CHECK(e.physics.gravity == 9.81);
+        CHECK(e.physics.friction == 0.7);
+        CHECK(e.physics.contactDistance == 0.002);
+        CHECK_FALSE(e.physics.selfCollision);
+        CHECK(e.model.capsuleInertia2018);
+        CHECK(e.model.gravity == 9.81);
+        CHECK(e.fallContactBodies == std::vector<int>{2, 5});
+        CHECK_FALSE(e.enableFallContact);
+        CHECK_FALSE(e.syncRootPosition);
+        CHECK(e.syncRootRotation);
+        CHECK(e.episodeTimeLimit == 7.5);
+        CHECK(e.holdEndTime == 0.25);
+        CHECK(e.velocityLimit == 55);
+
+        // A setting that is not finite is refused when writing, by name.
+        env.velocityLimit = HUGE_VAL;
+        const sim::Status infinite = app::writeRecording(path, recording);
+        REQUIRE_FALSE(infinite.ok());
+        CHECK(infinite.error().find("velocity_limit") != std::string::npos);
+    }
+
     TEST_CASE("a replay finds the first step whose recorded action was changed") {
         app::Recording recorded = recordSession(app::DriveMode::Policy, 45);
         // Step 20 continues an episode; steps before it must still match exactly.
@@ -124,8 +248,8 @@ TEST_SUITE("app") {
         const app::ReplayComparison comparison = replay(recorded);
         CHECK(comparison.firstDifferentStep == 20);
         CHECK(comparison.differentSteps >= 1);
-        CHECK(comparison.firstDifference > 0);
-        CHECK(comparison.largestDifference >= comparison.firstDifference);
+        CHECK(comparison.firstDifferentBody >= 0);
+        CHECK(comparison.firstBodyDifference > 0);
     }
 
     TEST_CASE("a replayed session ignores reset and drive changes and stops at the end") {
@@ -189,6 +313,14 @@ TEST_SUITE("app") {
             auto read = app::readRecording(path);
             REQUIRE_FALSE(read.ok());
             CHECK(read.error().find("control step 2") != std::string::npos);
+        }
+        SUBCASE("no control steps") {
+            app::Recording empty;
+            empty.description = recorded.description;
+            REQUIRE(app::writeRecording(path, empty).ok());
+            auto read = app::readRecording(path);
+            REQUIRE_FALSE(read.ok());
+            CHECK(read.error().find("no control steps") != std::string::npos);
         }
         SUBCASE("a file cut short") {
             REQUIRE(app::writeRecording(path, recorded).ok());

@@ -196,32 +196,34 @@ sim::Status readTensor(const policy::SafetensorsFile& file, const char* name, co
 // The first step whose values are not what a recording can hold, or an empty status.
 sim::Status checkSteps(const std::string& path, const Recording& recording) {
     for (long long step = 0; step < recording.steps(); ++step) {
-        const std::string where = path + ": control step " + std::to_string(step);
+        // Built only for a message: the loop runs over every step of a long recording.
+        const auto where = [&] { return path + ": control step " + std::to_string(step); };
         if (recording.ends[step] > static_cast<uint8_t>(sim::EpisodeEnd::Invalid)) {
-            return sim::Error{where + ": episode end " + std::to_string(recording.ends[step]) +
+            return sim::Error{where() + ": episode end " + std::to_string(recording.ends[step]) +
                               " is not one of 0 (none) to 4 (invalid)"};
         }
         const double resetTime = recording.resetTimes[step];
         if (step == 0 && std::isnan(resetTime)) {
-            return sim::Error{where + ": the first step must start an episode (reset time)"};
+            return sim::Error{where() + ": the first step must start an episode (reset time)"};
         }
         if (!std::isnan(resetTime) && !(std::isfinite(resetTime) && resetTime >= 0)) {
-            return sim::Error{where + ": reset time must be a clip time >= 0 s, found " +
+            return sim::Error{where() + ": reset time must be a clip time >= 0 s, found " +
                               std::to_string(resetTime)};
         }
         if (step > 0 && recording.ends[step - 1] != 0 && std::isnan(resetTime)) {
-            return sim::Error{where + ": the episode before it ended, so it must start one"};
+            return sim::Error{where() + ": the episode before it ended, so it must start one"};
         }
         const double body = recording.pushes[static_cast<size_t>(step) * kPushValues];
         if (!(body == std::floor(body) && body >= -1 && body < recording.description.bodyCount)) {
-            return sim::Error{where + ": pushed body " + std::to_string(body) +
+            return sim::Error{where() + ": pushed body " + std::to_string(body) +
                               " must be -1 (none) or a body index below " +
                               std::to_string(recording.description.bodyCount)};
         }
         const sim::Push push = recording.push(step);
         if (push.body >= 0 &&
             !(push.force.allFinite() && std::isfinite(push.seconds) && push.seconds >= 0)) {
-            return sim::Error{where + ": the push's force must be finite and its duration >= 0 s"};
+            return sim::Error{where() +
+                              ": the push's force must be finite and its duration >= 0 s"};
         }
     }
     return sim::Status::success();

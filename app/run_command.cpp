@@ -170,7 +170,6 @@ std::string firstDifferenceText(const ReplayComparison& comparison,
 
 }  // namespace
 
-// Writes the session's recording, if it keeps one, to `path`; false after saying why not.
 bool saveRecording(const Session& session, const std::string& path) {
     if (path.empty() || session.recording() == nullptr) {
         return true;
@@ -212,7 +211,6 @@ int runHeadless(Session& session, double seconds, bool json, const std::string& 
     return recorded ? 0 : 1;
 }
 
-// A session that replays the recording at `path`; errors name the file.
 sim::Result<std::unique_ptr<Session>> openReplay(const std::string& path) {
     auto recording = readRecording(path);
     if (!recording) {
@@ -227,8 +225,6 @@ sim::Result<std::unique_ptr<Session>> openReplay(const std::string& path) {
     return session;
 }
 
-// `replay FILE`: re-simulates a recording's actions and says whether every control step lands
-// on the recorded body placements bit for bit (exit status 2 when one does not).
 int runReplay(const std::string& path, bool json) {
     auto session = openReplay(path);
     if (!session) {
@@ -268,8 +264,6 @@ int runReplay(const std::string& path, bool json) {
     return same ? 0 : 2;
 }
 
-// `run --headless --starts N`: N sessions, the k-th resetting at clip time k * duration / N,
-// each simulated for `seconds`; a line per start and whether any fell.
 int runHeadlessStarts(const SessionOptions& options, int starts, double seconds, bool json,
                       PushSchedule pushes) {
     auto probe = Session::create(options);

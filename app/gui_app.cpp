@@ -32,6 +32,8 @@ constexpr int kMaxStepsPerFrame = 8;
 constexpr double kRateWindowSeconds = 0.5;
 // How long the panel's push buttons push [s] (DeepMimic's perturbation tests use 0.2 s).
 constexpr double kGuiPushSeconds = 0.2;
+// A push is drawn as an arrow 1 m long per this many newtons.
+constexpr double kPushArrowNewtons = 500;
 
 // GLFW reports errors through a C callback; the latest one goes into the user's message.
 std::string g_lastGlfwError;
@@ -352,6 +354,12 @@ void buildScene(const Session& session, const SceneSnapshot& snapshot, GuiState&
         }
         render::appendCharacter(scene, session.character(), state.referenceBeside,
                                 render::referenceStyle());
+    }
+    // A push acting now: a red arrow into the pushed body, 1 m per kPushArrowNewtons.
+    const sim::Push& push = session.activePush();
+    if (push.body >= 0 && static_cast<size_t>(push.body) < snapshot.simulated.size()) {
+        render::appendArrow(scene, snapshot.simulated[static_cast<size_t>(push.body)].position,
+                            push.force / kPushArrowNewtons, 0.04, glm::vec4(0.9f, 0.2f, 0.15f, 1));
     }
 }
 

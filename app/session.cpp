@@ -46,6 +46,9 @@ std::string defaultAssetPath(const std::string& relative) {
 
 namespace {
 
+// The longest session a recording makes room for up front [s].
+constexpr double kMaxReserveSeconds = 3600;
+
 // SessionStatus::ratesSource when a policy file set the rates.
 constexpr const char* kRatesFromPolicy = "the policy file";
 
@@ -280,7 +283,9 @@ void SimulationSession::startRecording(RecordingDescription description) {
     m_recording = std::make_unique<Recording>();
     m_recording->description = std::move(description);
     // Episodes that end inside a step add steps: a quarter more, and a few.
-    const double steps = m_options.recordReserveSeconds * m_options.environment.policyRate;
+    // Up to an hour (about 130 MB at 30 Hz); a longer session grows the buffers as it goes.
+    const double seconds = std::clamp(m_options.recordReserveSeconds, 0.0, kMaxReserveSeconds);
+    const double steps = seconds * m_options.environment.policyRate;
     m_recording->reserve(static_cast<long long>(std::ceil(1.25 * steps)) + 64);
 }
 

@@ -31,6 +31,11 @@ inline CharacterStyle referenceStyle() {
 void appendBody(Scene& scene, const sim::BodyDef& body, const Eigen::Vector3d& position,
                 const Eigen::Quaterniond& rotation, const CharacterStyle& style);
 
+// Appends an arrow (a capsule of `diameter` [m]) that ends at `tip` and points along `vector`,
+// as long as `vector` [m]: a push drawn at the body it pushes. A zero vector appends nothing.
+void appendArrow(Scene& scene, const Eigen::Vector3d& tip, const Eigen::Vector3d& vector,
+                 double diameter, const glm::vec4& color);
+
 // Appends every body of `character`, placed by `placements` (one per body, in body order, each
 // with `position` and `rotation` members such as app::BodyPlacement). Extra placements are
 // ignored and missing ones skip their bodies, so a snapshot taken mid-reload cannot overrun.

@@ -49,6 +49,24 @@ TEST_SUITE("render") {
         CHECK(scene.items[1].color.a == doctest::Approx(0.5f));
     }
 
+    TEST_CASE("a push arrow ends at the body and runs back along the force, as long as asked") {
+        render::Scene scene;
+        const Eigen::Vector3d tip(1, 1, 0), vector(0, 0, 0.6);  // pushing along +z
+        render::appendArrow(scene, tip, vector, 0.04, glm::vec4(1, 0, 0, 1));
+        REQUIRE(scene.items.size() == 1);
+        const render::ShapeItem& arrow = scene.items[0];
+        CHECK((arrow.shape == sim::ShapeType::Capsule));
+        CHECK(arrow.param.x == doctest::Approx(0.04f));
+        CHECK(arrow.param.y + arrow.param.x == doctest::Approx(0.6f));  // cylinder + two caps
+        CHECK(arrow.position.z == doctest::Approx(-0.3f));  // its middle, behind the body
+        // The capsule's local +Y axis turned onto +z.
+        const glm::vec3 axis = arrow.rotation * glm::vec3(0, 1, 0);
+        CHECK(axis.z == doctest::Approx(1.0f));
+        CHECK(std::abs(axis.x) < 1e-6f);
+        render::appendArrow(scene, tip, Eigen::Vector3d::Zero(), 0.04, glm::vec4(1));
+        CHECK(scene.items.size() == 1);  // no push, no arrow
+    }
+
     TEST_CASE("the reference style makes every body translucent and tints it") {
         const sim::Character character = twoBodies();
         const std::vector<Placement> placements(2, {{0, 1, 0}, Eigen::Quaterniond::Identity()});

@@ -257,6 +257,12 @@ int runCommandLine(int argc, char** argv) {
     if (bench->parsed()) {
         return runBench(*options, benchOptions);
     }
+    if (run->parsed() && !headless && pushes.active()) {
+        std::fprintf(stderr,
+                     "charsim: --push-force schedules pushes for --headless runs; in the "
+                     "window the panel's push buttons push\n");
+        return 1;
+    }
     if (run->parsed() && headless && starts > 0) {
         if (!flags.recordPath.empty()) {
             std::fprintf(stderr, "charsim: --record keeps one session; --starts runs %d\n", starts);

@@ -254,8 +254,9 @@ void drawPushControls(Session& session, GuiState& state) {
                    {"-x", -Eigen::Vector3d::UnitX()},
                    {"+z", Eigen::Vector3d::UnitZ()},
                    {"-z", -Eigen::Vector3d::UnitZ()}};
-    for (const auto& button : buttons) {
-        if (button.label != buttons[0].label) {
+    for (size_t i = 0; i < std::size(buttons); ++i) {
+        const auto& button = buttons[i];
+        if (i > 0) {
             ImGui::SameLine();
         }
         if (ImGui::Button(button.label)) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,8 +29,9 @@ constexpr const char* kRewards = "rewards";
 constexpr const char* kEnds = "ends";
 constexpr const char* kPlacements = "placements";
 
-// A field added to sim::EnvSettings changes its size: add it to forEachSetting below (and to
-// the settings round-trip test), then update the size here. measureTime is not kept.
+// A field added to sim::EnvSettings must go into forEachSetting below and the settings round-trip
+// test. The size check catches most additions (a bool may fit in padding and slip past it).
+// measureTime is not kept.
 static_assert(sizeof(void*) != 8 || sizeof(sim::EnvSettings) == 144,
               "sim::EnvSettings changed: keep forEachSetting in step with it");
 
@@ -193,6 +195,13 @@ sim::Status readTensor(const policy::SafetensorsFile& file, const char* name, co
     return sim::Status::success();
 }
 
+// A number as it would be read, e.g. "3.5", "-1", "nan".
+std::string shortNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", value);
+    return text;
+}
+
 // The first step whose values are not what a recording can hold, or an empty status.
 sim::Status checkSteps(const std::string& path, const Recording& recording) {
     for (long long step = 0; step < recording.steps(); ++step) {
@@ -215,15 +224,19 @@ sim::Status checkSteps(const std::string& path, const Recording& recording) {
         }
         const double body = recording.pushes[static_cast<size_t>(step) * kPushValues];
         if (!(body == std::floor(body) && body >= -1 && body < recording.description.bodyCount)) {
-            return sim::Error{where() + ": pushed body " + std::to_string(body) +
-                              " must be -1 (none) or a body index below " +
+            return sim::Error{where() + ": tensor \"pushes\": the body, " + shortNumber(body) +
+                              ", must be -1 (none) or a body index below " +
                               std::to_string(recording.description.bodyCount)};
         }
         const sim::Push push = recording.push(step);
         if (push.body >= 0 &&
             !(push.force.allFinite() && std::isfinite(push.seconds) && push.seconds >= 0)) {
             return sim::Error{where() +
-                              ": the push's force must be finite and its duration >= 0 s"};
+                              ": tensor \"pushes\": the force must be finite and the "
+                              "duration >= 0 s, found (" +
+                              shortNumber(push.force.x()) + ", " + shortNumber(push.force.y()) +
+                              ", " + shortNumber(push.force.z()) + ") N for " +
+                              shortNumber(push.seconds) + " s"};
         }
     }
     return sim::Status::success();
@@ -307,9 +320,7 @@ void compareReplayStep(const Recording& recording, const std::vector<double>& pl
     comparison.largestDifference = std::max(comparison.largestDifference, largest);
 }
 
-sim::Status writeRecording(const std::string& path, const Recording& recording) {
-    const RecordingDescription& description = recording.description;
-    const int64_t steps = recording.steps();
+sim::Status checkRecordable(const RecordingDescription& description) {
     std::string nonFinite;
     forEachSetting(description, [&](const char* name, const auto& value) {
         if constexpr (std::is_same_v<std::decay_t<decltype(value)>, double>) {
@@ -319,8 +330,20 @@ sim::Status writeRecording(const std::string& path, const Recording& recording) 
         }
     });
     if (!nonFinite.empty()) {
-        return sim::Error{path + ": the session's setting \"" + nonFinite +
+        return sim::Error{"the session's setting \"" + nonFinite +
                           "\" is not a finite number; a recording keeps only finite settings"};
+    }
+    return sim::Status::success();
+}
+
+sim::Status writeRecording(const std::string& path, const Recording& recording) {
+    const RecordingDescription& description = recording.description;
+    const int64_t steps = recording.steps();
+    if (sim::Status recordable = checkRecordable(description); !recordable) {
+        return sim::Error{path + ": " + recordable.error()};
+    }
+    if (steps == 0) {
+        return sim::Error{path + ": a recording needs at least one control step"};
     }
     std::vector<policy::SafetensorsTensor> tensors;
     tensors.push_back(makeTensor(kResetTimes, "F64", {steps}, recording.resetTimes));
@@ -344,13 +367,18 @@ sim::Status writeRecording(const std::string& path, const Recording& recording) 
 }
 
 sim::Status checkRecordingWritable(const std::string& path) {
-    const std::string temporary = path + ".tmp";
-    if (!std::ofstream(temporary, std::ios::binary)) {
-        return sim::Error{temporary +
-                          ": cannot create the recording's file there (check that "
-                          "the folder exists and is writable)"};
+    // A name of its own: an existing FILE.tmp may be another writer's.
+    const std::string probe = path + ".writable";
+    std::FILE* file = std::fopen(probe.c_str(), "wx");  // exclusive: never truncates a file
+    if (file == nullptr && !std::filesystem::exists(probe)) {
+        return sim::Error{path +
+                          ": cannot create the recording's file there (check that the "
+                          "folder exists and is writable)"};
     }
-    std::filesystem::remove(temporary);
+    if (file != nullptr) {
+        std::fclose(file);
+        std::filesystem::remove(probe);
+    }
     return sim::Status::success();
 }
 

@@ -91,6 +91,9 @@ void compareReplayStep(const Recording& recording, const std::vector<double>& pl
 // Writes `path`.tmp and renames it onto `path`; the error names the file.
 sim::Status writeRecording(const std::string& path, const Recording& recording);
 
+// Why a session with these settings cannot be recorded (a setting not finite), or success.
+sim::Status checkRecordable(const RecordingDescription& description);
+
 // Whether a recording can be written to `path` (its temporary file is created and removed).
 sim::Status checkRecordingWritable(const std::string& path);
 

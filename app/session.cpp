@@ -254,6 +254,7 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     m_placements.resize(static_cast<size_t>(m_character.numJoints()) * kPlacementValues);
     if (m_options.record) {
         startRecording(std::move(description));
+        CHARSIM_TRY(checkRecordable(m_recording->description));  // found now, not at the end
     }
     return sim::Status::success();
 }
@@ -283,7 +284,8 @@ void SimulationSession::startRecording(RecordingDescription description) {
     m_recording = std::make_unique<Recording>();
     m_recording->description = std::move(description);
     // Episodes that end inside a step add steps: a quarter more, and a few.
-    // Up to an hour (about 130 MB at 30 Hz); a longer session grows the buffers as it goes.
+    // Up to an hour (about 160 MB at 30 Hz with the quarter more); a longer session grows the
+    // buffers as it goes.
     const double seconds = std::clamp(m_options.recordReserveSeconds, 0.0, kMaxReserveSeconds);
     const double steps = seconds * m_options.environment.policyRate;
     m_recording->reserve(static_cast<long long>(std::ceil(1.25 * steps)) + 64);
@@ -372,12 +374,13 @@ sim::Status SimulationSession::push(const sim::Push& push) {
     if (m_options.replay) {
         return sim::Error{"a replay gives only the recording's pushes"};
     }
+    CHARSIM_TRY(m_env->checkPush(push));  // a refused push starts no episode
     if (m_needsReset) {
         reset();
     }
     CHARSIM_TRY(m_env->push(push));
-    m_unrecordedPush = push.seconds > 0 ? push : sim::Push{};
-    ++m_status.pushes;
+    // Recorded as given: a push of no duration cancels the one acting, in the replay too.
+    m_unrecordedPush = push;
     return sim::Status::success();
 }
 
@@ -392,9 +395,11 @@ bool SimulationSession::replayStep() {
         startEpisode(resetTime);
     }
     if (const sim::Push push = recording.push(step); push.body >= 0) {
-        // Checked when the recording was read: the body is in range and the numbers finite.
-        (void)m_env->push(push);
-        ++m_status.pushes;
+        m_unrecordedPush = push;
+        if (const sim::Status pushed = m_env->push(push); !pushed) {
+            // readRecording checks pushes; a recording built in memory may not have been.
+            spdlog::warn("replay, control step {}: {}", step, pushed.error());
+        }
     }
     m_action = Eigen::Map<const Eigen::VectorXd>(recording.action(step), m_env->actionSize());
     return true;
@@ -451,6 +456,8 @@ void SimulationSession::advanceControlStep() {
         m_recording->append(m_unrecordedReset, m_unrecordedPush, m_action, result.reward.total,
                             result.end, m_placements);
     }
+    // Pushes count when they reach a step: several given between two steps are one.
+    m_status.pushes += m_unrecordedPush.body >= 0 ? 1 : 0;
     m_unrecordedReset = std::numeric_limits<double>::quiet_NaN();
     m_unrecordedPush = {};
     if (m_options.replay) {

@@ -43,8 +43,8 @@ struct SessionOptions {
     // that recording allocates nothing in the step until then.
     bool record = false;
     double recordReserveSeconds = 60;
-    // Replay this recording instead: its files' text, settings, reset times and actions replace
-    // everything above but measureTime and record; Session::replayComparison() tells whether each
+    // Replay this recording instead: its files' text, settings, reset times, pushes and actions
+    // replace everything above but measureTime and record; Session::replayComparison() tells whether each
     // step lands where the recording says.
     std::shared_ptr<const Recording> replay;
 };
@@ -75,7 +75,7 @@ struct SessionStatus {
     int episodes = 0;              // episodes started
     int falls = 0;                 // episodes ended by a fall
     int invalidEpisodes = 0;       // episodes ended by a velocity blow-up or a non-finite state
-    int pushes = 0;                // pushes given (Session::push)
+    int pushes = 0;                // control steps that began with a push (Session::push)
     long long controlSteps = 0;    // policy steps taken
     double rewardSum = 0;          // sum of per-step rewards
     double poseErrorSum = 0;       // sum of per-step pose errors (RewardTerms::poseError) [rad^2]

@@ -62,6 +62,24 @@ void trimCsv(const std::string& path, long long iteration) {
     }
 }
 
+constexpr const char* kEvalCsvHeader =
+    "iteration,samples,starts,falls,mean_episode_seconds,mean_return";
+
+// Runs the evaluation, prints its line and appends its row; true when no start fell.
+bool evaluateAndLog(policy::PpoTrainer& trainer, const TrainOptions& options, bool tty) {
+    const policy::EvaluationStats stats =
+        trainer.evaluateFromStarts(options.evalStarts, options.evalSeconds);
+    std::printf(
+        "%sevaluation at iteration %lld: %d of %d starts fell, mean episode %.2f s of "
+        "%g, return %.2f\n",
+        tty ? "\n" : "", trainer.iteration(), stats.falls, stats.episodes, stats.meanSeconds,
+        options.evalSeconds, stats.meanReturn);
+    std::ofstream(options.outDir + "/eval.csv", std::ios::app)
+        << trainer.iteration() << "," << trainer.samples() << "," << stats.episodes << ","
+        << stats.falls << "," << stats.meanSeconds << "," << stats.meanReturn << "\n";
+    return stats.falls == 0;
+}
+
 std::string clock(double seconds) {
     const long long s = static_cast<long long>(seconds + 0.5);
     char text[32];
@@ -152,6 +170,19 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
                       "samples over which the exploration rate goes from 1 to 0.2");
     train->add_option("--normalizer-samples", o.ppo.normalizerSamples,
                       "samples the state normalizer is fitted on");
+    train
+        ->add_option("--eval-every", o.evalEvery,
+                     "every N iterations, run the mean action from --eval-starts start times "
+                     "and log the falls to OUT/eval.csv (0: never)")
+        ->check(CLI::NonNegativeNumber);
+    train->add_option("--eval-starts", o.evalStarts, "start times per evaluation (10)")
+        ->check(CLI::PositiveNumber);
+    train->add_option("--eval-seconds", o.evalSeconds, "longest evaluation episode [s] (20)")
+        ->check(CLI::PositiveNumber);
+    train
+        ->add_flag("--stop-when-no-falls", o.stopWhenNoFalls,
+                   "end the run at the first evaluation in which no start falls")
+        ->needs("--eval-every");
     train->add_option("--physics-rate", o.physicsRate, "Bullet steps per second (default 1200)")
         ->check(CLI::PositiveNumber);
     train->add_option("--pd-rate", o.pdRate, "PD updates per second (default 600)")
@@ -236,6 +267,7 @@ int runTrain(TrainOptions options) {
             return 1;
         }
         trimCsv(csvPath, trainer.iteration());
+        trimCsv(options.outDir + "/eval.csv", trainer.iteration());
     } else {
         if (!options.initPath.empty()) {
             auto weights = policy::loadActorWeights(options.initPath);
@@ -270,6 +302,10 @@ int runTrain(TrainOptions options) {
     if (!options.resume || !std::filesystem::exists(csvPath)) {
         std::ofstream(csvPath, std::ios::trunc) << kCsvHeader << "\n";
     }
+    const std::string evalCsvPath = options.outDir + "/eval.csv";
+    if (options.evalEvery > 0 && (!options.resume || !std::filesystem::exists(evalCsvPath))) {
+        std::ofstream(evalCsvPath, std::ios::trunc) << kEvalCsvHeader << "\n";
+    }
 
     std::printf("charsim train: %s on %s, %d threads x %d environments, %s, %s iteration %lld\n",
                 options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
@@ -283,7 +319,8 @@ int runTrain(TrainOptions options) {
     const auto start = std::chrono::steady_clock::now();
     policy::IterationStats last;
     int status = 0;
-    while (!done(options, trainer) && !g_interrupted) {
+    bool walking = false;  // an evaluation saw no fall (with --stop-when-no-falls)
+    while (!done(options, trainer) && !g_interrupted && !walking) {
         auto stats = trainer.iterate();
         if (!stats) {
             std::fprintf(stderr, "\ncharsim train: %s\n", stats.error().c_str());
@@ -303,6 +340,9 @@ int runTrain(TrainOptions options) {
             tty ? "\r" : "", last.iteration, last.samples, rate, last.meanReturn,
             last.meanEpisodeSeconds, clock(left).c_str(), tty ? "   " : "\n");
         std::fflush(stdout);
+        if (options.evalEvery > 0 && trainer.iteration() % options.evalEvery == 0) {
+            walking = evaluateAndLog(trainer, options, tty) && options.stopWhenNoFalls;
+        }
         if (trainer.iteration() % options.checkpointEvery == 0) {
             sim::Status saved = saveOutputs(trainer, options);
             if (!saved) {
@@ -325,6 +365,7 @@ int runTrain(TrainOptions options) {
         tty ? "\n" : "",
         g_interrupted ? "interrupted"
         : status      ? "stopped"
+        : walking     ? "no start fell: done"
                       : "done",
         trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
     std::printf("  last iteration: mean return %.3f, mean episode %.3f s, %lld updates dropped\n",

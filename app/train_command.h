@@ -25,6 +25,12 @@ struct TrainOptions {
     // Simulation rates [Hz]; 0: the checkpoint's when resuming one that records them, else the
     // defaults (1200 / 600 / 30). The actor file records them for `run`.
     double physicsRate = 0, pdRate = 0, policyRate = 0;
+    // Every evalEvery iterations (0: never), the mean action from evalStarts evenly spaced clip
+    // times, an episode of up to evalSeconds each: a line, and a row of outDir/eval.csv.
+    int evalEvery = 0;
+    int evalStarts = 10;
+    double evalSeconds = 20;
+    bool stopWhenNoFalls = false;  // end the run at the first evaluation without a fall
 };
 
 // Adds the `train` subcommand and its flags, filling `options` when parsed.

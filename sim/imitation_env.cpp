@@ -6,6 +6,9 @@
 
 namespace sim {
 
+// The longest push [s]; more than a day is a typo.
+constexpr double kMaxPushSeconds = 1e5;
+
 namespace {
 
 // Lowest body point allowed after a reset, above the ground [m] (DeepMimic's 1 mm pad).
@@ -178,16 +181,27 @@ void ImitationEnv::reset(double clipTime) {
     m_pd->setTargetPose(m_targetPose);
 }
 
-Status ImitationEnv::push(const Push& push) {
+Status ImitationEnv::checkPush(const Push& push) const {
     if (push.body < 0 || push.body >= m_character.numJoints()) {
         return Error{"push: body " + std::to_string(push.body) + " is not one of the character's " +
                      std::to_string(m_character.numJoints()) + " bodies"};
     }
-    if (!push.force.allFinite() || !std::isfinite(push.seconds) || push.seconds < 0) {
-        return Error{"push: the force must be finite and the duration a number of seconds >= 0"};
+    if (!push.force.allFinite()) {
+        return Error{"push: the force must be finite, found (" + std::to_string(push.force.x()) +
+                     ", " + std::to_string(push.force.y()) + ", " + std::to_string(push.force.z()) +
+                     ") N"};
     }
+    if (!(push.seconds >= 0 && push.seconds <= kMaxPushSeconds)) {
+        return Error{"push: the duration must be 0 to " + std::to_string(kMaxPushSeconds) +
+                     " s, found " + std::to_string(push.seconds)};
+    }
+    return Status::success();
+}
+
+Status ImitationEnv::push(const Push& push) {
+    CHARSIM_TRY(checkPush(push));
     m_push = push;
-    m_pushUpdates = static_cast<int>(std::lround(push.seconds / m_updateDt));
+    m_pushUpdates = std::llround(push.seconds / m_updateDt);
     if (m_pushUpdates == 0) {
         m_push = {};
     }

@@ -89,6 +89,8 @@ public:
     // replacing a push still acting; reset() ends it. Fails on a body out of range, a force
     // that is not finite or a duration that is negative or not finite.
     Status push(const Push& push);
+    // Why push() would refuse `push`, or success.
+    Status checkPush(const Push& push) const;
     // The push acting now, its seconds counting down (body -1 when none).
     const Push& activePush() const { return m_push; }
     // The action that targets the reference pose at the current time.
@@ -140,8 +142,8 @@ private:
     Eigen::Vector3d m_referenceOffset = Eigen::Vector3d::Zero();  // added to the clip's root
     int m_cycle = 0;
     bool m_actionInvalid = false;
-    Push m_push;            // the push acting, if any
-    int m_pushUpdates = 0;  // PD updates it has left
+    Push m_push;                  // the push acting, if any
+    long long m_pushUpdates = 0;  // PD updates it has left
     CharacterKinematics m_sim, m_ref;
     Eigen::VectorXd m_targetPose, m_torques, m_firstUpdateTorques;
     StageTimings m_timings;

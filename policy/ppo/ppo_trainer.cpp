@@ -477,17 +477,22 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
     return stats;
 }
 
-EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
+template <class Evaluate>
+EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& evaluateShare,
+                                              double seconds) const {
     const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
     std::vector<EvaluationStats> parts(workers);
     const ActorWeights samplingWeights = samplingActorWeights();
     auto work = [&](unsigned w) {
-        const int count = shareOf(episodes, workers, w);
+        int first = 0;
+        for (unsigned before = 0; before < w; ++before) {
+            first += shareOf(episodes, workers, before);
+        }
         sim::EnvSettings environment = m_environment;
         environment.episodeTimeLimit = seconds + 1;
         auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
         NormalizedMlp actor(samplingWeights);
-        evaluateActor(**env, actor, count, seconds, streamSeed(seed, w), parts[w]);
+        evaluateShare(**env, actor, w, first, shareOf(episodes, workers, w), parts[w]);
     };
     runOnWorkers(workers, work);
     EvaluationStats total;
@@ -501,6 +506,35 @@ EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed
     total.meanReturn = total.episodes > 0 ? returnSum / total.episodes : 0;
     total.meanSeconds = total.episodes > 0 ? secondsSum / total.episodes : 0;
     return total;
+}
+
+EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
+    return evaluateOnWorkers(
+        episodes,
+        [&](sim::ImitationEnv& env, NormalizedMlp& actor, unsigned worker, int first, int count,
+            EvaluationStats& stats) {
+            (void)first;
+            evaluateActor(env, actor, count, seconds, streamSeed(seed, worker), stats);
+        },
+        seconds);
+}
+
+EvaluationStats PpoTrainer::evaluateFromStarts(int starts, double seconds) {
+    const double duration = m_motion.duration();
+    return evaluateOnWorkers(
+        starts,
+        [&](sim::ImitationEnv& env, NormalizedMlp& actor, unsigned worker, int first, int count,
+            EvaluationStats& stats) {
+            (void)worker;
+            // Each start in a world of its own: Bullet keeps contact caches across resets, so
+            // a start would otherwise depend on which starts its worker ran before it.
+            for (int k = first; k < first + count; ++k) {
+                auto fresh =
+                    sim::ImitationEnv::create(m_character, m_gains, m_motion, env.settings());
+                evaluateActorFrom(**fresh, actor, {duration * k / starts}, seconds, stats);
+            }
+        },
+        seconds);
 }
 
 }  // namespace policy

@@ -109,6 +109,9 @@ public:
 
     // Test episodes with the mean action, split over the workers.
     EvaluationStats evaluate(int episodes, double seconds, uint64_t seed);
+    // The same from `starts` evenly spaced clip times k * duration / starts, an episode each
+    // (what `charsim run --starts` checks), split over the workers.
+    EvaluationStats evaluateFromStarts(int starts, double seconds);
 
     // Starts from trained actor weights (hidden sizes must match the settings); its state
     // normalizer is taken and frozen.
@@ -151,6 +154,11 @@ private:
                const PpoSettings& settings);
 
     std::unique_ptr<sim::ImitationEnv> makeEnv() const;
+    // Runs evaluateShare(env, actor, worker, first, count, stats) on each worker for its share
+    // of `episodes` (first: its first episode's index) and adds up the statistics.
+    template <class Evaluate>
+    EvaluationStats evaluateOnWorkers(int episodes, const Evaluate& evaluateShare,
+                                      double seconds) const;
     // The actor with the state normalizer, outputs left in normalized action units.
     ActorWeights samplingActorWeights() const;
     RolloutBatch collect(double rate, double limit);

@@ -200,12 +200,22 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp&
 void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
                    uint64_t seed, EvaluationStats& stats) {
     Random random(seed);
+    std::vector<double> startTimes(static_cast<size_t>(std::max(episodes, 0)));
+    for (double& time : startTimes) {
+        time = random.uniform01() * env.motion().duration();
+    }
+    evaluateActorFrom(env, actor, startTimes, seconds, stats);
+}
+
+void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
+                       const std::vector<double>& startTimes, double seconds,
+                       EvaluationStats& stats) {
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());
     Eigen::VectorXf rawState(env.stateSize()), action(env.actionSize());
     double returnSum = stats.meanReturn * stats.episodes;
     double secondsSum = stats.meanSeconds * stats.episodes;
-    for (int e = 0; e < episodes; ++e) {
-        env.reset(random.uniform01() * env.motion().duration());
+    for (double startTime : startTimes) {
+        env.reset(startTime);
         while (true) {
             env.observe(state);
             rawState = state.cast<float>();

@@ -72,5 +72,9 @@ struct EvaluationStats {
 // episodes added).
 void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
                    uint64_t seed, EvaluationStats& stats);
+// The same from given clip times [s], an episode each.
+void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
+                       const std::vector<double>& startTimes, double seconds,
+                       EvaluationStats& stats);
 
 }  // namespace policy

@@ -8,6 +8,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "app/recording.h"
 #include "app/session.h"
@@ -65,6 +68,25 @@ app::ReplayComparison replay(const app::Recording& recording) {
 
 bool sameBits(const std::vector<double>& a, const std::vector<double>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+// Rewrites the recording at `path` with one field of its "session" metadata replaced.
+void rewriteSessionField(const std::string& path, const char* field, const nlohmann::json& value) {
+    auto file = policy::readSafetensors(path);
+    REQUIRE(file.ok());
+    std::vector<policy::SafetensorsTensor> tensors;
+    for (const policy::SafetensorsEntry& entry : file->entries) {
+        const auto begin = file->bytes.begin() + static_cast<std::ptrdiff_t>(file->dataStart);
+        tensors.push_back(
+            {entry.name, entry.dtype, entry.shape,
+             std::vector<unsigned char>(begin + static_cast<std::ptrdiff_t>(entry.begin),
+                                        begin + static_cast<std::ptrdiff_t>(entry.end))});
+    }
+    std::map<std::string, std::string> metadata = file->metadata;
+    nlohmann::json session = nlohmann::json::parse(metadata.at("session"));
+    session[field] = value;
+    metadata["session"] = session.dump();
+    REQUIRE(policy::writeSafetensors(path, tensors, metadata).ok());
 }
 
 int countResets(const app::Recording& recording) {
@@ -142,6 +164,29 @@ TEST_SUITE("app") {
         }
         const app::ReplayComparison without = replay(unpushed);
         CHECK(without.firstDifferentStep == 5);
+    }
+
+    TEST_CASE("a push of no duration cancels the acting one, in the run and in its replay") {
+        app::SessionOptions options;
+        options.drive = app::DriveMode::Reference;
+        options.startTime = 0.2;
+        options.record = true;
+        auto session = open(options);
+        for (int step = 0; step < 20; ++step) {
+            if (step == 3) {
+                REQUIRE(session->push({0, Eigen::Vector3d(400, 0, 0), 1.0}).ok());
+            }
+            if (step == 6) {
+                REQUIRE(session->activePush().body == 0);
+                REQUIRE(session->push({0, Eigen::Vector3d::Zero(), 0.0}).ok());
+                CHECK(session->activePush().body == -1);
+            }
+            session->advanceControlStep();
+        }
+        CHECK(session->status().pushes == 2);
+        const app::ReplayComparison comparison = replay(*session->recording());
+        CHECK(comparison.comparedSteps == 20);
+        CHECK(comparison.differentSteps == 0);
     }
 
     TEST_CASE("a replay step matches on equal bits: the same NaN matches, -0 and +0 do not") {
@@ -317,10 +362,35 @@ TEST_SUITE("app") {
         SUBCASE("no control steps") {
             app::Recording empty;
             empty.description = recorded.description;
-            REQUIRE(app::writeRecording(path, empty).ok());
+            const sim::Status written = app::writeRecording(path, empty);
+            REQUIRE_FALSE(written.ok());
+            CHECK(written.error().find("at least one control step") != std::string::npos);
+        }
+        SUBCASE("a pushed body that is not an index") {
+            app::Recording broken = recorded;
+            broken.pushes[2 * app::kPushValues] = 3.5;
+            REQUIRE(app::writeRecording(path, broken).ok());
             auto read = app::readRecording(path);
             REQUIRE_FALSE(read.ok());
-            CHECK(read.error().find("no control steps") != std::string::npos);
+            CHECK(read.error().find("control step 2: tensor \"pushes\": the body, 3.5") !=
+                  std::string::npos);
+        }
+        SUBCASE("settings of the wrong JSON type") {
+            // The session metadata rewritten with one field changed at a time.
+            const std::pair<const char*, nlohmann::json> wrong[] = {
+                {"action_size", 36.0},
+                {"seed", -1},
+                {"self_collision", 1},
+                {"fall_contact_bodies", nlohmann::json::array({0.5})}};
+            for (const auto& [field, value] : wrong) {
+                CAPTURE(field);
+                REQUIRE(app::writeRecording(path, recorded).ok());
+                rewriteSessionField(path, field, value);
+                auto read = app::readRecording(path);
+                REQUIRE_FALSE(read.ok());
+                CHECK(read.error().find(std::string("field \"") + field + "\" must be") !=
+                      std::string::npos);
+            }
         }
         SUBCASE("a file cut short") {
             REQUIRE(app::writeRecording(path, recorded).ok());

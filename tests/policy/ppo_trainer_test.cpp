@@ -183,6 +183,21 @@ TEST_SUITE("policy") {
         }
     }
 
+    TEST_CASE("an evaluation from fixed start times does not depend on the thread count") {
+        const test::StandingTask task;
+        auto one = makeTrainer(task, smallSettings(1));
+        auto two = makeTrainer(task, smallSettings(2));
+        const policy::EvaluationStats a = one->evaluateFromStarts(5, 1.0);
+        const policy::EvaluationStats b = two->evaluateFromStarts(5, 1.0);
+        CHECK(a.episodes == 5);
+        CHECK(b.episodes == 5);
+        CHECK(a.falls == b.falls);
+        CHECK(a.meanSeconds == doctest::Approx(b.meanSeconds).epsilon(1e-12));
+        CHECK(a.meanReturn == doctest::Approx(b.meanReturn).epsilon(1e-12));
+        CHECK(a.meanSeconds > 0);
+        CHECK(a.meanSeconds <= 1.0 + 1e-9);
+    }
+
     TEST_CASE("critic and actor gradients computed at once give the bits of one after the other") {
         const test::StandingTask task;
         policy::PpoSettings sequential = smallSettings(2);

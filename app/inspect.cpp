@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "app/recording.h"
 #include "app/session.h"
+#include "policy/safetensors.h"
 #include "policy/weights.h"
 #include "sim/action_layout.h"
 #include "sim/character.h"
@@ -81,9 +84,63 @@ int inspectController(const std::string& path) {
     return 0;
 }
 
+// Whether `path` is a safetensors file whose metadata says it is a charsim recording.
+bool isRecording(const std::string& path) {
+    if (policy::detectWeightsFormat(path) != policy::WeightsFormat::Safetensors) {
+        return false;
+    }
+    auto file = policy::readSafetensors(path);
+    if (!file) {
+        return false;
+    }
+    const auto format = file->metadata.find("format");
+    return format != file->metadata.end() && format->second == "charsim-recording";
+}
+
+int inspectRecording(const std::string& path) {
+    auto recording = readRecording(path);
+    if (!recording) {
+        std::fprintf(stderr, "charsim inspect: %s\n", recording.error().c_str());
+        return 1;
+    }
+    const RecordingDescription& description = recording->description;
+    const sim::EnvSettings& env = description.environment;
+    int episodes = 0, pushes = 0, ends[5] = {0, 0, 0, 0, 0};
+    double rewardSum = 0;
+    for (long long step = 0; step < recording->steps(); ++step) {
+        const auto i = static_cast<size_t>(step);
+        episodes += std::isnan(recording->resetTimes[i]) ? 0 : 1;
+        pushes += recording->push(step).body >= 0 ? 1 : 0;
+        ++ends[recording->ends[i]];
+        rewardSum += recording->rewards[i];
+    }
+    std::printf("%s: charsim recording, %lld control steps (up to %.2f s simulated)\n",
+                path.c_str(), recording->steps(),
+                static_cast<double>(recording->steps()) / env.policyRate);
+    std::printf("  drive        %s (%s)\n", description.drive.c_str(),
+                description.weightsDescription.c_str());
+    std::printf("  files        %s, %s, %s (their text is in the recording)\n",
+                description.characterPath.c_str(), description.gainsPath.c_str(),
+                description.motionPath.c_str());
+    std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz\n", env.physicsRate,
+                env.pdRate, env.policyRate);
+    std::printf(
+        "  episodes     %d started; ended by fall %d, time limit %d, clip end %d, "
+        "invalid %d\n",
+        episodes, ends[1], ends[2], ends[3], ends[4]);
+    std::printf("  pushes       %d\n", pushes);
+    std::printf("  mean reward  %.4f per control step\n",
+                rewardSum / static_cast<double>(recording->steps()));
+    std::printf("  checks       pass (`charsim replay %s` re-simulates it)\n", path.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int inspectFile(const std::string& path) {
+    if (isRecording(path)) {
+        return inspectRecording(path);
+    }
     if (policy::detectWeightsFormat(path) != policy::WeightsFormat::Unknown) {
         auto report = policy::inspectWeights(path);
         if (!report) {

@@ -90,6 +90,9 @@ TEST_SUITE("sim") {
         CHECK(outOfRange.error().find("body 15") != std::string::npos);
         CHECK_FALSE((*env)->push({0, Eigen::Vector3d(std::nan(""), 0, 0), 0.2}).ok());
         CHECK_FALSE((*env)->push({0, Eigen::Vector3d(1, 0, 0), -1}).ok());
+        const sim::Status tooLong = (*env)->push({0, Eigen::Vector3d(1, 0, 0), 1e9});
+        CHECK_FALSE(tooLong.ok());
+        CHECK(tooLong.error().find("duration") != std::string::npos);
         CHECK((*env)->activePush().body == -1);
     }
 }

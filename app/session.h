@@ -44,8 +44,8 @@ struct SessionOptions {
     bool record = false;
     double recordReserveSeconds = 60;
     // Replay this recording instead: its files' text, settings, reset times, pushes and actions
-    // replace everything above but measureTime and record; Session::replayComparison() tells whether each
-    // step lands where the recording says.
+    // replace everything above but measureTime and record; Session::replayComparison() tells
+    // whether each step lands where the recording says.
     std::shared_ptr<const Recording> replay;
 };
 

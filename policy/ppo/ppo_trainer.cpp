@@ -477,9 +477,15 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
     return stats;
 }
 
+std::unique_ptr<sim::ImitationEnv> PpoTrainer::makeEvaluationEnv(double seconds) const {
+    sim::EnvSettings environment = m_environment;
+    environment.episodeTimeLimit = seconds + 1;
+    return std::move(sim::ImitationEnv::create(m_character, m_gains, m_motion, environment))
+        .value();
+}
+
 template <class Evaluate>
-EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& evaluateShare,
-                                              double seconds) const {
+EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& evaluateShare) const {
     const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
     std::vector<EvaluationStats> parts(workers);
     const ActorWeights samplingWeights = samplingActorWeights();
@@ -488,11 +494,8 @@ EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& eval
         for (unsigned before = 0; before < w; ++before) {
             first += shareOf(episodes, workers, before);
         }
-        sim::EnvSettings environment = m_environment;
-        environment.episodeTimeLimit = seconds + 1;
-        auto env = sim::ImitationEnv::create(m_character, m_gains, m_motion, environment);
         NormalizedMlp actor(samplingWeights);
-        evaluateShare(**env, actor, w, first, shareOf(episodes, workers, w), parts[w]);
+        evaluateShare(actor, w, first, shareOf(episodes, workers, w), parts[w]);
     };
     runOnWorkers(workers, work);
     EvaluationStats total;
@@ -509,32 +512,26 @@ EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& eval
 }
 
 EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
-    return evaluateOnWorkers(
-        episodes,
-        [&](sim::ImitationEnv& env, NormalizedMlp& actor, unsigned worker, int first, int count,
-            EvaluationStats& stats) {
-            (void)first;
-            evaluateActor(env, actor, count, seconds, streamSeed(seed, worker), stats);
-        },
-        seconds);
+    return evaluateOnWorkers(episodes, [&](NormalizedMlp& actor, unsigned worker, int first,
+                                           int count, EvaluationStats& stats) {
+        (void)first;
+        auto env = makeEvaluationEnv(seconds);
+        evaluateActor(*env, actor, count, seconds, streamSeed(seed, worker), stats);
+    });
 }
 
 EvaluationStats PpoTrainer::evaluateFromStarts(int starts, double seconds) {
     const double duration = m_motion.duration();
-    return evaluateOnWorkers(
-        starts,
-        [&](sim::ImitationEnv& env, NormalizedMlp& actor, unsigned worker, int first, int count,
-            EvaluationStats& stats) {
-            (void)worker;
-            // Each start in a world of its own: Bullet keeps contact caches across resets, so
-            // a start would otherwise depend on which starts its worker ran before it.
-            for (int k = first; k < first + count; ++k) {
-                auto fresh =
-                    sim::ImitationEnv::create(m_character, m_gains, m_motion, env.settings());
-                evaluateActorFrom(**fresh, actor, {duration * k / starts}, seconds, stats);
-            }
-        },
-        seconds);
+    return evaluateOnWorkers(starts, [&](NormalizedMlp& actor, unsigned worker, int first,
+                                         int count, EvaluationStats& stats) {
+        (void)worker;
+        // Each start in a world of its own: Bullet keeps contact caches across resets, so a
+        // start would otherwise depend on which starts its worker ran before it.
+        for (int k = first; k < first + count; ++k) {
+            auto env = makeEvaluationEnv(seconds);
+            evaluateActorFrom(*env, actor, {duration * k / starts}, seconds, stats);
+        }
+    });
 }
 
 }  // namespace policy

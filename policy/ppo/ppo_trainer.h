@@ -154,11 +154,12 @@ private:
                const PpoSettings& settings);
 
     std::unique_ptr<sim::ImitationEnv> makeEnv() const;
-    // Runs evaluateShare(env, actor, worker, first, count, stats) on each worker for its share
-    // of `episodes` (first: its first episode's index) and adds up the statistics.
+    // An environment for test episodes of up to `seconds`.
+    std::unique_ptr<sim::ImitationEnv> makeEvaluationEnv(double seconds) const;
+    // Runs evaluateShare(actor, worker, first, count, stats) on each worker for its share of
+    // `episodes` (first: its first episode's index) and adds up the statistics.
     template <class Evaluate>
-    EvaluationStats evaluateOnWorkers(int episodes, const Evaluate& evaluateShare,
-                                      double seconds) const;
+    EvaluationStats evaluateOnWorkers(int episodes, const Evaluate& evaluateShare) const;
     // The actor with the state normalizer, outputs left in normalized action units.
     ActorWeights samplingActorWeights() const;
     RolloutBatch collect(double rate, double limit);

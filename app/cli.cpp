@@ -11,6 +11,7 @@
 
 #include "app/args_options.h"
 #include "app/bench.h"
+#include "app/cli_checks.h"
 #include "app/inspect.h"
 #include "app/recording.h"
 #include "app/run_command.h"
@@ -53,17 +54,17 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
     command
         .add_option("--start-time", options.startTime,
                     "every reset starts the clip at this time [s] (default: random)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     sim::EnvSettings& env = options.environment;
     flags.environmentFlags = {
         command.add_option("--physics-rate", env.physicsRate, "Bullet steps per second")
-            ->check(CLI::PositiveNumber),
+            ->check(positiveNumber()),
         command.add_option("--pd-rate", env.pdRate, "PD updates per second")
-            ->check(CLI::PositiveNumber),
+            ->check(positiveNumber()),
         command.add_option("--policy-rate", env.policyRate, "policy queries per second")
-            ->check(CLI::PositiveNumber),
+            ->check(positiveNumber()),
         command.add_option("--episode-seconds", env.episodeTimeLimit, "episode time limit [s]")
-            ->check(CLI::PositiveNumber),
+            ->check(positiveNumber()),
         command.add_option("--fall-contact-bodies", env.fallContactBodies,
                            "bodies whose ground contact ends an episode (default: the "
                            "character file's EnableFallContact)")};
@@ -144,23 +145,22 @@ int runCommandLine(int argc, char** argv) {
     addSessionFlags(*run, runFlags);
     addRecordFlag(*run, runFlags);
     run->add_flag("--headless", headless, "no window: simulate and print a summary");
-    run->add_option("--seconds", seconds, "simulated seconds (headless)")
-        ->check(CLI::PositiveNumber);
+    run->add_option("--seconds", seconds, "simulated seconds (headless)")->check(positiveNumber());
     run->add_flag("--json", json, "also print the summary as one JSON object on the last line");
     int starts = 0;
     run->add_option("--starts", starts,
                     "headless: N runs of --seconds each, every reset of the k-th at clip time "
                     "k * duration / N (overrides --start-time); a line per start")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     PushSchedule pushes;
     run->add_option("--push-force", pushes.force,
                     "headless: push a body with this force [N] every --push-every seconds, "
                     "along +x, +z, -x, -z in turn")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     run->add_option("--push-every", pushes.every, "simulated seconds between pushes (2)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     run->add_option("--push-seconds", pushes.seconds, "how long each push acts [s] (0.2)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     run->add_option("--push-body", pushes.body, "the body pushed (root)");
 
     std::string screenshot;
@@ -170,7 +170,7 @@ int runCommandLine(int argc, char** argv) {
     addRecordFlag(*view, viewFlags);
     view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
     view->add_option("--frames", frames, "frames to render for --screenshot")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
 
     BenchOptions benchOptions;
     CLI::App* bench = cli.add_subcommand("bench",
@@ -178,9 +178,9 @@ int runCommandLine(int argc, char** argv) {
                                          "the cost per step by stage");
     addSessionFlags(*bench, benchFlags);
     bench->add_option("--seconds", benchOptions.seconds, "simulated seconds per run")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     bench->add_option("--runs", benchOptions.runs, "runs (medians are reported)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
 
     SkillsOptions skillsOptions;
     skillsOptions.deepMimicDir = defaultAssetPath("../shared/deepmimic");
@@ -193,9 +193,9 @@ int runCommandLine(int argc, char** argv) {
     skills->add_option("--skills", skillsOptions.skills, "skills to run (default: all found)")
         ->delimiter(',');
     skills->add_option("--start-times", skillsOptions.startTimes, "episodes per skill")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     skills->add_option("--seconds", skillsOptions.seconds, "episode limit [s]")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     skills->add_option("--threads", skillsOptions.threads, "worker threads (0: every core)");
     skills->add_option("--json", skillsOptions.jsonPath, "also write the results as JSON here");
 
@@ -215,7 +215,7 @@ int runCommandLine(int argc, char** argv) {
         ->needs(replayWindowFlag);
     replay->add_option("--frames", frames, "frames to render for --screenshot")
         ->needs(replayWindowFlag)
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
 
     std::string inspectPath;
     CLI::App* inspect = cli.add_subcommand("inspect",

@@ -84,17 +84,18 @@ int inspectController(const std::string& path) {
     return 0;
 }
 
-// Whether `path` is a safetensors file whose metadata says it is a charsim recording.
+// Whether `path` is a safetensors file whose metadata says it is a charsim recording (read
+// from the header alone: a recording of an hour is over 100 MB).
 bool isRecording(const std::string& path) {
     if (policy::detectWeightsFormat(path) != policy::WeightsFormat::Safetensors) {
         return false;
     }
-    auto file = policy::readSafetensors(path);
-    if (!file) {
-        return false;
+    auto metadata = policy::readSafetensorsMetadata(path);
+    if (!metadata) {
+        return false;  // the weights reader reports what is wrong with the header
     }
-    const auto format = file->metadata.find("format");
-    return format != file->metadata.end() && format->second == "charsim-recording";
+    const auto format = metadata->find("format");
+    return format != metadata->end() && format->second == "charsim-recording";
 }
 
 int inspectRecording(const std::string& path) {
@@ -105,7 +106,8 @@ int inspectRecording(const std::string& path) {
     }
     const RecordingDescription& description = recording->description;
     const sim::EnvSettings& env = description.environment;
-    int episodes = 0, pushes = 0, ends[5] = {0, 0, 0, 0, 0};
+    constexpr int kEndKinds = static_cast<int>(sim::EpisodeEnd::Invalid) + 1;
+    int episodes = 0, pushes = 0, ends[kEndKinds] = {};
     double rewardSum = 0;
     for (long long step = 0; step < recording->steps(); ++step) {
         const auto i = static_cast<size_t>(step);
@@ -124,10 +126,12 @@ int inspectRecording(const std::string& path) {
                 description.motionPath.c_str());
     std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz\n", env.physicsRate,
                 env.pdRate, env.policyRate);
-    std::printf(
-        "  episodes     %d started; ended by fall %d, time limit %d, clip end %d, "
-        "invalid %d\n",
-        episodes, ends[1], ends[2], ends[3], ends[4]);
+    std::printf("  episodes     %d started; ended by", episodes);
+    for (int end = 1; end < kEndKinds; ++end) {
+        std::printf("%s %s %d", end > 1 ? "," : "",
+                    sim::toString(static_cast<sim::EpisodeEnd>(end)), ends[end]);
+    }
+    std::printf("\n");
     std::printf("  pushes       %d\n", pushes);
     std::printf("  mean reward  %.4f per control step\n",
                 rewardSum / static_cast<double>(recording->steps()));

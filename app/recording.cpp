@@ -12,6 +12,8 @@
 #include <map>
 #include <type_traits>
 
+#include <unistd.h>
+
 #include "policy/safetensors.h"
 
 namespace app {
@@ -228,15 +230,12 @@ sim::Status checkSteps(const std::string& path, const Recording& recording) {
                               ", must be -1 (none) or a body index below " +
                               std::to_string(recording.description.bodyCount)};
         }
-        const sim::Push push = recording.push(step);
-        if (push.body >= 0 &&
-            !(push.force.allFinite() && std::isfinite(push.seconds) && push.seconds >= 0)) {
-            return sim::Error{where() +
-                              ": tensor \"pushes\": the force must be finite and the "
-                              "duration >= 0 s, found (" +
-                              shortNumber(push.force.x()) + ", " + shortNumber(push.force.y()) +
-                              ", " + shortNumber(push.force.z()) + ") N for " +
-                              shortNumber(push.seconds) + " s"};
+        // The same check the simulation makes, so a file that loads also replays.
+        if (const sim::Push push = recording.push(step); push.body >= 0) {
+            if (const sim::Status valid = sim::checkPush(push, recording.description.bodyCount);
+                !valid) {
+                return sim::Error{where() + ": tensor \"pushes\": " + valid.error()};
+            }
         }
     }
     return sim::Status::success();
@@ -367,18 +366,18 @@ sim::Status writeRecording(const std::string& path, const Recording& recording) 
 }
 
 sim::Status checkRecordingWritable(const std::string& path) {
-    // A name of its own: an existing FILE.tmp may be another writer's.
-    const std::string probe = path + ".writable";
-    std::FILE* file = std::fopen(probe.c_str(), "wx");  // exclusive: never truncates a file
-    if (file == nullptr && !std::filesystem::exists(probe)) {
+    // A probe of this process's own, created exclusively so that it never truncates a file:
+    // FILE.tmp may be another writer's, and a probe a crash left behind is not ours to reuse.
+    const std::string probe = path + ".writable-" + std::to_string(getpid());
+    std::FILE* file = std::fopen(probe.c_str(), "wx");
+    if (file == nullptr) {
         return sim::Error{path +
                           ": cannot create the recording's file there (check that the "
-                          "folder exists and is writable)"};
+                          "folder exists and is writable, and that " +
+                          probe + " is not left over)"};
     }
-    if (file != nullptr) {
-        std::fclose(file);
-        std::filesystem::remove(probe);
-    }
+    std::fclose(file);
+    std::filesystem::remove(probe);
     return sim::Status::success();
 }
 

@@ -94,7 +94,7 @@ sim::Status writeRecording(const std::string& path, const Recording& recording);
 // Why a session with these settings cannot be recorded (a setting not finite), or success.
 sim::Status checkRecordable(const RecordingDescription& description);
 
-// Whether a recording can be written to `path` (its temporary file is created and removed).
+// Whether a recording can be written to `path`: a probe file beside it is created and removed.
 sim::Status checkRecordingWritable(const std::string& path);
 
 // Reads and checks a recording; errors name the file and the entry or step that is wrong.

@@ -90,8 +90,9 @@ public:
 private:
     // A replay's options: the recording's files, settings and seed.
     void adoptRecordedOptions();
-    // Keeps a recording from now on; `description` holds the files' text and paths.
-    void startRecording(RecordingDescription description);
+    // Keeps a recording from now on; `description` holds the files' text and paths. Fails,
+    // keeping none, when a setting could not be written (checkRecordable).
+    sim::Status startRecording(RecordingDescription description);
     // Character, gains and clip: from their files, or from the recording being replayed.
     sim::Status loadDescription(RecordingDescription& texts);
     // Applies a policy file's trained rates unless rates were given; warns when they differ.
@@ -253,8 +254,7 @@ sim::Status SimulationSession::load(const SessionOptions& options) {
     m_actionFloat.resize(m_env->actionSize());
     m_placements.resize(static_cast<size_t>(m_character.numJoints()) * kPlacementValues);
     if (m_options.record) {
-        startRecording(std::move(description));
-        CHARSIM_TRY(checkRecordable(m_recording->description));  // found now, not at the end
+        CHARSIM_TRY(startRecording(std::move(description)));
     }
     return sim::Status::success();
 }
@@ -274,13 +274,15 @@ void SimulationSession::adoptRecordedOptions() {
     m_replay.recordedSteps = m_options.replay->steps();
 }
 
-void SimulationSession::startRecording(RecordingDescription description) {
+sim::Status SimulationSession::startRecording(RecordingDescription description) {
     description.environment = m_options.environment;
     description.drive = toString(m_options.drive);
     description.weightsDescription = m_status.weightsDescription;
     description.seed = m_options.seed;
     description.actionSize = m_env->actionSize();
     description.bodyCount = m_character.numJoints();
+    // Found now, not at the end of the session, and before room for the steps is made.
+    CHARSIM_TRY(checkRecordable(description));
     m_recording = std::make_unique<Recording>();
     m_recording->description = std::move(description);
     // Episodes that end inside a step add steps: a quarter more, and a few.
@@ -289,6 +291,7 @@ void SimulationSession::startRecording(RecordingDescription description) {
     const double seconds = std::clamp(m_options.recordReserveSeconds, 0.0, kMaxReserveSeconds);
     const double steps = seconds * m_options.environment.policyRate;
     m_recording->reserve(static_cast<long long>(std::ceil(1.25 * steps)) + 64);
+    return sim::Status::success();
 }
 
 sim::Result<std::optional<policy::ActorWeights>> SimulationSession::loadPolicyWeights() {
@@ -395,8 +398,9 @@ bool SimulationSession::replayStep() {
         startEpisode(resetTime);
     }
     if (const sim::Push push = recording.push(step); push.body >= 0) {
-        m_unrecordedPush = push;
-        if (const sim::Status pushed = m_env->push(push); !pushed) {
+        if (const sim::Status pushed = m_env->push(push); pushed) {
+            m_unrecordedPush = push;
+        } else {
             // readRecording checks pushes; a recording built in memory may not have been.
             spdlog::warn("replay, control step {}: {}", step, pushed.error());
         }

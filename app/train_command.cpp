@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "app/cli_checks.h"
 #include "app/session.h"
 #include "policy/models/critic.h"
 #include "policy/weights.h"
@@ -45,8 +47,12 @@ std::string csvRow(const policy::IterationStats& s, double wall, double rate) {
 }
 
 // Keeps the header and the rows of iterations up to `iteration` (a resumed run rewrites the
-// iterations after its checkpoint).
-void trimCsv(const std::string& path, long long iteration) {
+// iterations after its checkpoint). The file is rewritten through `path`.tmp and a rename, so a
+// failure leaves the old log whole; a missing file stays missing.
+sim::Status trimCsv(const std::string& path, long long iteration) {
+    if (!std::filesystem::exists(path)) {
+        return sim::Status::success();
+    }
     std::ifstream in(path);
     std::vector<std::string> kept;
     std::string line;
@@ -56,28 +62,59 @@ void trimCsv(const std::string& path, long long iteration) {
         }
     }
     in.close();
-    std::ofstream out(path, std::ios::trunc);
-    for (const std::string& l : kept) {
-        out << l << "\n";
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        for (const std::string& l : kept) {
+            out << l << "\n";
+        }
+        out.flush();
+        if (!out) {
+            return sim::Error{temporary + ": cannot write the trimmed log"};
+        }
+    }
+    std::error_code error;
+    std::filesystem::rename(temporary, path, error);
+    if (error) {
+        return sim::Error{path + ": cannot replace it with " + temporary + ": " + error.message()};
+    }
+    return sim::Status::success();
+}
+
+// Starts `path` with `header` unless it already holds a line (a resumed run's log).
+void startCsv(const std::string& path, const char* header) {
+    std::error_code error;
+    if (!std::filesystem::exists(path) || std::filesystem::file_size(path, error) == 0) {
+        std::ofstream(path, std::ios::trunc) << header << "\n";
     }
 }
 
 constexpr const char* kEvalCsvHeader =
     "iteration,samples,starts,falls,mean_episode_seconds,mean_return";
 
-// Runs the evaluation, prints its line and appends its row; true when no start fell.
-bool evaluateAndLog(policy::PpoTrainer& trainer, const TrainOptions& options, bool tty) {
-    const policy::EvaluationStats stats =
-        trainer.evaluateFromStarts(options.evalStarts, options.evalSeconds);
+// Runs the evaluation, prints its line (with each start's episode length) and appends its
+// row; the stats, or why the evaluation could not run.
+sim::Result<policy::EvaluationStats> evaluateAndLog(policy::PpoTrainer& trainer,
+                                                    const TrainOptions& options, bool tty) {
+    auto stats = trainer.evaluateFromStarts(options.evalStarts, options.evalSeconds);
+    if (!stats) {
+        return stats;
+    }
+    std::string lengths;
+    for (const policy::TestEpisode& episode : stats->list) {
+        char text[32];
+        std::snprintf(text, sizeof(text), "%s%.1f", lengths.empty() ? "" : " ", episode.seconds);
+        lengths += text;
+    }
     std::printf(
-        "%sevaluation at iteration %lld: %d of %d starts fell, mean episode %.2f s of "
-        "%g, return %.2f\n",
-        tty ? "\n" : "", trainer.iteration(), stats.falls, stats.episodes, stats.meanSeconds,
-        options.evalSeconds, stats.meanReturn);
+        "%sevaluation at iteration %lld: %d of %d starts fell, mean episode %.2f s of %g "
+        "(per start: %s), return %.2f\n",
+        tty ? "\n" : "", trainer.iteration(), stats->falls, stats->episodes, stats->meanSeconds,
+        options.evalSeconds, lengths.c_str(), stats->meanReturn);
     std::ofstream(options.outDir + "/eval.csv", std::ios::app)
-        << trainer.iteration() << "," << trainer.samples() << "," << stats.episodes << ","
-        << stats.falls << "," << stats.meanSeconds << "," << stats.meanReturn << "\n";
-    return stats.falls == 0;
+        << trainer.iteration() << "," << trainer.samples() << "," << stats->episodes << ","
+        << stats->falls << "," << stats->meanSeconds << "," << stats->meanReturn << "\n";
+    return stats;
 }
 
 std::string clock(double seconds) {
@@ -131,29 +168,28 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train->add_option("--gains", o.gainsPath, "DeepMimic controller (PD gains) file");
     train->add_option("--out", o.outDir, "output folder (checkpoint, actor, log.csv)")->required();
     auto* iterations = train->add_option("--iterations", o.iterations, "iterations in all")
-                           ->check(CLI::PositiveNumber);
+                           ->check(positiveNumber());
     train->add_option("--samples", o.samples, "or: samples in all")
-        ->check(CLI::PositiveNumber)
+        ->check(positiveNumber())
         ->excludes(iterations);
     train->add_option("--threads", o.ppo.threads, "sampling threads (0: every core)");
     train
         ->add_option("--envs-per-thread", o.ppo.environmentsPerThread,
                      "environments each thread steps together, one batched actor query per "
                      "step (default 0: as many as keep an episode's worth of samples each)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegativeNumber());
     train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
     train->add_option("--init-critic", o.initCriticPath,
                       "start the critic from these weights (a critic.safetensors)");
     train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise");
     train->add_option("--checkpoint-every", o.checkpointEvery, "iterations between checkpoints")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     train->add_option("--batch", o.ppo.batchSamples, "samples per iteration")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     train->add_option("--minibatch", o.ppo.minibatchSize, "samples per minibatch step")
-        ->check(CLI::PositiveNumber);
-    train->add_option("--epochs", o.ppo.epochs, "passes over each batch")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
+    train->add_option("--epochs", o.ppo.epochs, "passes over each batch")->check(positiveNumber());
     train->add_option("--optimizer", o.optimizer, "momentum (DeepMimic) or adam")
         ->check(CLI::IsMember({"momentum", "adam"}));
     train->add_option("--actor-step", o.actorStep, "actor step size (default 2.5e-6 / 1e-4)");
@@ -170,25 +206,28 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
                       "samples over which the exploration rate goes from 1 to 0.2");
     train->add_option("--normalizer-samples", o.ppo.normalizerSamples,
                       "samples the state normalizer is fitted on");
-    train
-        ->add_option("--eval-every", o.evalEvery,
-                     "every N iterations, run the mean action from --eval-starts start times "
-                     "and log the falls to OUT/eval.csv (0: never)")
-        ->check(CLI::NonNegativeNumber);
+    auto* evalEvery =
+        train
+            ->add_option("--eval-every", o.evalEvery,
+                         "every N iterations, run the mean action from --eval-starts start times "
+                         "and log the falls to OUT/eval.csv (default: never)")
+            ->check(positiveNumber());
     train->add_option("--eval-starts", o.evalStarts, "start times per evaluation (10)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber())
+        ->needs(evalEvery);
     train->add_option("--eval-seconds", o.evalSeconds, "longest evaluation episode [s] (20)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber())
+        ->needs(evalEvery);
     train
         ->add_flag("--stop-when-no-falls", o.stopWhenNoFalls,
                    "end the run at the first evaluation in which no start falls")
         ->needs("--eval-every");
     train->add_option("--physics-rate", o.physicsRate, "Bullet steps per second (default 1200)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     train->add_option("--pd-rate", o.pdRate, "PD updates per second (default 600)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     train->add_option("--policy-rate", o.policyRate, "policy queries per second (default 30)")
-        ->check(CLI::PositiveNumber);
+        ->check(positiveNumber());
     return train;
 }
 
@@ -266,8 +305,13 @@ int runTrain(TrainOptions options) {
             std::fprintf(stderr, "charsim train: --resume: %s\n", loaded.error().c_str());
             return 1;
         }
-        trimCsv(csvPath, trainer.iteration());
-        trimCsv(options.outDir + "/eval.csv", trainer.iteration());
+        for (const char* log : {"/log.csv", "/eval.csv"}) {
+            if (sim::Status trimmed = trimCsv(options.outDir + log, trainer.iteration());
+                !trimmed) {
+                std::fprintf(stderr, "charsim train: --resume: %s\n", trimmed.error().c_str());
+                return 1;
+            }
+        }
     } else {
         if (!options.initPath.empty()) {
             auto weights = policy::loadActorWeights(options.initPath);
@@ -299,12 +343,15 @@ int runTrain(TrainOptions options) {
             byIterations ? options.iterations : options.samples);
         return 0;
     }
-    if (!options.resume || !std::filesystem::exists(csvPath)) {
-        std::ofstream(csvPath, std::ios::trunc) << kCsvHeader << "\n";
-    }
     const std::string evalCsvPath = options.outDir + "/eval.csv";
-    if (options.evalEvery > 0 && (!options.resume || !std::filesystem::exists(evalCsvPath))) {
-        std::ofstream(evalCsvPath, std::ios::trunc) << kEvalCsvHeader << "\n";
+    if (!options.resume) {
+        // A new run in an old folder: no rows of the old run stay.
+        std::filesystem::remove(csvPath);
+        std::filesystem::remove(evalCsvPath);
+    }
+    startCsv(csvPath, kCsvHeader);
+    if (options.evalEvery > 0) {
+        startCsv(evalCsvPath, kEvalCsvHeader);
     }
 
     std::printf("charsim train: %s on %s, %d threads x %d environments, %s, %s iteration %lld\n",
@@ -319,8 +366,8 @@ int runTrain(TrainOptions options) {
     const auto start = std::chrono::steady_clock::now();
     policy::IterationStats last;
     int status = 0;
-    bool walking = false;  // an evaluation saw no fall (with --stop-when-no-falls)
-    while (!done(options, trainer) && !g_interrupted && !walking) {
+    bool noStartFell = false;  // an evaluation saw no fall (with --stop-when-no-falls)
+    while (!done(options, trainer) && !g_interrupted && !noStartFell) {
         auto stats = trainer.iterate();
         if (!stats) {
             std::fprintf(stderr, "\ncharsim train: %s\n", stats.error().c_str());
@@ -341,7 +388,13 @@ int runTrain(TrainOptions options) {
             last.meanEpisodeSeconds, clock(left).c_str(), tty ? "   " : "\n");
         std::fflush(stdout);
         if (options.evalEvery > 0 && trainer.iteration() % options.evalEvery == 0) {
-            walking = evaluateAndLog(trainer, options, tty) && options.stopWhenNoFalls;
+            const auto evaluation = evaluateAndLog(trainer, options, tty);
+            if (!evaluation) {
+                std::fprintf(stderr, "\ncharsim train: %s\n", evaluation.error().c_str());
+                status = 2;
+                break;
+            }
+            noStartFell = evaluation->falls == 0 && options.stopWhenNoFalls;
         }
         if (trainer.iteration() % options.checkpointEvery == 0) {
             sim::Status saved = saveOutputs(trainer, options);
@@ -365,13 +418,13 @@ int runTrain(TrainOptions options) {
         tty ? "\n" : "",
         g_interrupted ? "interrupted"
         : status      ? "stopped"
-        : walking     ? "no start fell: done"
+        : noStartFell ? "no start fell: done"
                       : "done",
         trainer.iteration(), trainer.samples(), wall, rate, rate / trainer.threads());
     std::printf("  last iteration: mean return %.3f, mean episode %.3f s, %lld updates dropped\n",
                 last.meanReturn, last.meanEpisodeSeconds, trainer.droppedUpdates());
-    std::printf("  wrote %s/{actor, critic, checkpoint}.safetensors and log.csv\n",
-                options.outDir.c_str());
+    std::printf("  wrote %s/{actor, critic, checkpoint}.safetensors and log.csv%s\n",
+                options.outDir.c_str(), options.evalEvery > 0 ? ", eval.csv" : "");
     return status;
 }
 

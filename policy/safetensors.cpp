@@ -269,6 +269,38 @@ sim::Result<SafetensorsFile> readSafetensors(const std::string& path) {
     return parseSafetensors(std::move(bytes), path);
 }
 
+sim::Result<std::map<std::string, std::string>> readSafetensorsMetadata(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) {
+        return Error{path + ": cannot open file"};
+    }
+    const auto fileSize = static_cast<uint64_t>(in.tellg());
+    in.seekg(0);
+    uint64_t headerSize = 0;
+    if (fileSize < 8 || !in.read(reinterpret_cast<char*>(&headerSize), 8)) {
+        return Error{fail(path, "file is " + std::to_string(fileSize) +
+                                    " bytes, too short for the 8-byte header length")};
+    }
+    if (headerSize > fileSize - 8 || headerSize > kMaxHeaderBytes) {
+        return Error{fail(path, "header length " + std::to_string(headerSize) +
+                                    " runs past the end of the file (" + std::to_string(fileSize) +
+                                    " bytes)")};
+    }
+    std::string headerText(headerSize, '\0');
+    if (!in.read(headerText.data(), static_cast<std::streamsize>(headerSize))) {
+        return Error{fail(path, "cannot read the header")};
+    }
+    const Json header = Json::parse(headerText, nullptr, false);
+    if (header.is_discarded() || !header.is_object()) {
+        return Error{fail(path, "header is not a well-formed JSON object")};
+    }
+    std::map<std::string, std::string> metadata;
+    if (const auto found = header.find("__metadata__"); found != header.end()) {
+        CHARSIM_TRY(parseMetadata(*found, metadata, path));
+    }
+    return metadata;
+}
+
 SafetensorsTensor makeF32Tensor(const std::string& name, std::vector<int64_t> shape,
                                 const float* values, size_t count) {
     SafetensorsTensor t{name, "F32", std::move(shape), std::vector<unsigned char>(count * 4)};

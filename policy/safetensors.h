@@ -42,6 +42,10 @@ int safetensorsItemSize(const std::string& dtype);
 // shape product * item size == byte range, ranges inside the data section and not overlapping.
 sim::Result<SafetensorsFile> readSafetensors(const std::string& path);
 
+// Only the "__metadata__" object, read from the header without the tensor bytes (for telling
+// file kinds apart); errors as readSafetensors gives for the header.
+sim::Result<std::map<std::string, std::string>> readSafetensorsMetadata(const std::string& path);
+
 // Same as readSafetensors for bytes already in memory; `label` names them in errors.
 sim::Result<SafetensorsFile> parseSafetensors(std::vector<unsigned char> bytes,
                                               const std::string& label);

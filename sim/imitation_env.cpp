@@ -2,12 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace sim {
-
-// The longest push [s]; more than a day is a typo.
-constexpr double kMaxPushSeconds = 1e5;
 
 namespace {
 
@@ -181,19 +179,30 @@ void ImitationEnv::reset(double clipTime) {
     m_pd->setTargetPose(m_targetPose);
 }
 
-Status ImitationEnv::checkPush(const Push& push) const {
-    if (push.body < 0 || push.body >= m_character.numJoints()) {
+namespace {
+
+// A number as printf's %g writes it (6 significant digits, no trailing zeros).
+std::string shortNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", value);
+    return text;
+}
+
+}  // namespace
+
+Status checkPush(const Push& push, int bodyCount) {
+    if (push.body < 0 || push.body >= bodyCount) {
         return Error{"push: body " + std::to_string(push.body) + " is not one of the character's " +
-                     std::to_string(m_character.numJoints()) + " bodies"};
+                     std::to_string(bodyCount) + " bodies"};
     }
     if (!push.force.allFinite()) {
-        return Error{"push: the force must be finite, found (" + std::to_string(push.force.x()) +
-                     ", " + std::to_string(push.force.y()) + ", " + std::to_string(push.force.z()) +
+        return Error{"push: the force must be finite, found (" + shortNumber(push.force.x()) +
+                     ", " + shortNumber(push.force.y()) + ", " + shortNumber(push.force.z()) +
                      ") N"};
     }
     if (!(push.seconds >= 0 && push.seconds <= kMaxPushSeconds)) {
-        return Error{"push: the duration must be 0 to " + std::to_string(kMaxPushSeconds) +
-                     " s, found " + std::to_string(push.seconds)};
+        return Error{"push: the duration must be 0 to " + shortNumber(kMaxPushSeconds) +
+                     " s, found " + shortNumber(push.seconds)};
     }
     return Status::success();
 }

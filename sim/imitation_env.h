@@ -60,6 +60,13 @@ struct Push {
     double seconds = 0;                               // how long it acts [s]
 };
 
+// The longest push [s]; more than a day is a typo.
+inline constexpr double kMaxPushSeconds = 1e5;
+
+// Why `push` cannot act on a character of `bodyCount` bodies (body out of range, force not
+// finite, duration negative, not finite or over kMaxPushSeconds), or success.
+Status checkPush(const Push& push, int bodyCount);
+
 struct StepResult {
     RewardTerms reward;  // for the interval just simulated (0 after a fall)
     EpisodeEnd end = EpisodeEnd::None;
@@ -86,11 +93,12 @@ public:
     // the next step() ends the episode as Invalid without simulating.
     void setAction(const Eigen::Ref<const Eigen::VectorXd>& action);
     // Pushes a body from the next PD update on, for the whole PD updates nearest push.seconds,
-    // replacing a push still acting; reset() ends it. Fails on a body out of range, a force
-    // that is not finite or a duration that is negative or not finite.
+    // replacing a push still acting; reset() ends it. Fails as sim::checkPush says.
     Status push(const Push& push);
     // Why push() would refuse `push`, or success.
-    Status checkPush(const Push& push) const;
+    Status checkPush(const Push& push) const {
+        return sim::checkPush(push, m_character.numJoints());
+    }
     // The push acting now, its seconds counting down (body -1 when none).
     const Push& activePush() const { return m_push; }
     // The action that targets the reference pose at the current time.

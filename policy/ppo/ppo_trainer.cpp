@@ -9,29 +9,11 @@
 #include <thread>
 
 #include "policy/ppo/ppo_loss.h"
+#include "policy/ppo/workers.h"
 
 namespace policy {
 
 namespace {
-
-// Worker w's share when `total` items are split as evenly as possible over `workers`.
-int shareOf(int total, unsigned workers, unsigned w) {
-    const int n = static_cast<int>(workers);
-    return total / n + (static_cast<int>(w) < total % n ? 1 : 0);
-}
-
-// Runs work(0) on this thread and work(1..workers-1) on their own threads, then joins them.
-template <class Work>
-void runOnWorkers(unsigned workers, const Work& work) {
-    std::vector<std::thread> pool;
-    for (unsigned w = 1; w < workers; ++w) {
-        pool.emplace_back(work, w);
-    }
-    work(0);
-    for (std::thread& t : pool) {
-        t.join();
-    }
-}
 
 // Whether no entry is infinite or NaN: the exponent bits of each float are tested as integers,
 // which compilers vectorize (Eigen's allFinite compares x - x with itself, entry by entry).
@@ -475,63 +457,6 @@ sim::Result<IterationStats> PpoTrainer::iterate() {
     stats.meanReturn = counted > 0 ? returnSum / counted : 0;
     stats.meanEpisodeSeconds = counted > 0 ? secondsSum / counted : 0;
     return stats;
-}
-
-std::unique_ptr<sim::ImitationEnv> PpoTrainer::makeEvaluationEnv(double seconds) const {
-    sim::EnvSettings environment = m_environment;
-    environment.episodeTimeLimit = seconds + 1;
-    return std::move(sim::ImitationEnv::create(m_character, m_gains, m_motion, environment))
-        .value();
-}
-
-template <class Evaluate>
-EvaluationStats PpoTrainer::evaluateOnWorkers(int episodes, const Evaluate& evaluateShare) const {
-    const unsigned workers = std::min<unsigned>(m_threads, std::max(1, episodes));
-    std::vector<EvaluationStats> parts(workers);
-    const ActorWeights samplingWeights = samplingActorWeights();
-    auto work = [&](unsigned w) {
-        int first = 0;
-        for (unsigned before = 0; before < w; ++before) {
-            first += shareOf(episodes, workers, before);
-        }
-        NormalizedMlp actor(samplingWeights);
-        evaluateShare(actor, w, first, shareOf(episodes, workers, w), parts[w]);
-    };
-    runOnWorkers(workers, work);
-    EvaluationStats total;
-    double returnSum = 0, secondsSum = 0;
-    for (const EvaluationStats& part : parts) {
-        total.episodes += part.episodes;
-        total.falls += part.falls;
-        returnSum += part.meanReturn * part.episodes;
-        secondsSum += part.meanSeconds * part.episodes;
-    }
-    total.meanReturn = total.episodes > 0 ? returnSum / total.episodes : 0;
-    total.meanSeconds = total.episodes > 0 ? secondsSum / total.episodes : 0;
-    return total;
-}
-
-EvaluationStats PpoTrainer::evaluate(int episodes, double seconds, uint64_t seed) {
-    return evaluateOnWorkers(episodes, [&](NormalizedMlp& actor, unsigned worker, int first,
-                                           int count, EvaluationStats& stats) {
-        (void)first;
-        auto env = makeEvaluationEnv(seconds);
-        evaluateActor(*env, actor, count, seconds, streamSeed(seed, worker), stats);
-    });
-}
-
-EvaluationStats PpoTrainer::evaluateFromStarts(int starts, double seconds) {
-    const double duration = m_motion.duration();
-    return evaluateOnWorkers(starts, [&](NormalizedMlp& actor, unsigned worker, int first,
-                                         int count, EvaluationStats& stats) {
-        (void)worker;
-        // Each start in a world of its own: Bullet keeps contact caches across resets, so a
-        // start would otherwise depend on which starts its worker ran before it.
-        for (int k = first; k < first + count; ++k) {
-            auto env = makeEvaluationEnv(seconds);
-            evaluateActorFrom(*env, actor, {duration * k / starts}, seconds, stats);
-        }
-    });
 }
 
 }  // namespace policy

@@ -107,11 +107,13 @@ public:
     // kept happening); the last good weights stay.
     sim::Result<IterationStats> iterate();
 
-    // Test episodes with the mean action, split over the workers.
-    EvaluationStats evaluate(int episodes, double seconds, uint64_t seed);
-    // The same from `starts` evenly spaced clip times k * duration / starts, an episode each
-    // (what `charsim run --starts` checks), split over the workers.
-    EvaluationStats evaluateFromStarts(int starts, double seconds);
+    // Test episodes of up to `seconds` with the mean action, from clip times drawn from
+    // `seed`, split over the workers. Fails on no episodes or a length not finite and > 0.
+    sim::Result<EvaluationStats> evaluate(int episodes, double seconds, uint64_t seed) const;
+    // The same from `starts` evenly spaced clip times k * duration / starts, an episode each,
+    // each in a world of its own. No start falls here when `charsim run --starts` sees no fall
+    // in the same seconds (it restarts after a fall, so it counts falls differently).
+    sim::Result<EvaluationStats> evaluateFromStarts(int starts, double seconds) const;
 
     // Starts from trained actor weights (hidden sizes must match the settings); its state
     // normalizer is taken and frozen.
@@ -154,12 +156,13 @@ private:
                const PpoSettings& settings);
 
     std::unique_ptr<sim::ImitationEnv> makeEnv() const;
-    // An environment for test episodes of up to `seconds`.
-    std::unique_ptr<sim::ImitationEnv> makeEvaluationEnv(double seconds) const;
-    // Runs evaluateShare(actor, worker, first, count, stats) on each worker for its share of
-    // `episodes` (first: its first episode's index) and adds up the statistics.
+    // An environment for test episodes of up to `seconds` (ppo_evaluation.cpp).
+    sim::Result<std::unique_ptr<sim::ImitationEnv>> makeEvaluationEnv(double seconds) const;
+    // Runs evaluateShare(actor, worker, first, count, stats) -> Status on each worker for its
+    // share of `episodes` (first: its first episode's index) and adds up the statistics.
     template <class Evaluate>
-    EvaluationStats evaluateOnWorkers(int episodes, const Evaluate& evaluateShare) const;
+    sim::Result<EvaluationStats> evaluateOnWorkers(int episodes,
+                                                   const Evaluate& evaluateShare) const;
     // The actor with the state normalizer, outputs left in normalized action units.
     ActorWeights samplingActorWeights() const;
     RolloutBatch collect(double rate, double limit);

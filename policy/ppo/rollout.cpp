@@ -216,6 +216,8 @@ void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
     double secondsSum = stats.meanSeconds * stats.episodes;
     for (double startTime : startTimes) {
         env.reset(startTime);
+        TestEpisode episode;
+        episode.startTime = startTime;
         while (true) {
             env.observe(state);
             rawState = state.cast<float>();
@@ -223,18 +225,22 @@ void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
             denormalizeAction(env.actionNorm(), action, rawAction);
             env.setAction(rawAction);
             const sim::StepResult result = env.step();
-            returnSum += result.reward.total;
-            if (result.end == sim::EpisodeEnd::Fall || result.end == sim::EpisodeEnd::Invalid ||
-                result.end == sim::EpisodeEnd::ClipEnd) {
-                ++stats.falls;
+            episode.episodeReturn += result.reward.total;
+            // A time limit past `seconds` (evaluation environments set one) is no failure.
+            if (result.end != sim::EpisodeEnd::None && result.end != sim::EpisodeEnd::TimeLimit) {
+                episode.end = result.end;
                 break;
             }
             if (result.end != sim::EpisodeEnd::None || env.episodeTime() >= seconds - 1e-9) {
                 break;
             }
         }
-        secondsSum += env.episodeTime();
+        episode.seconds = env.episodeTime();
+        stats.falls += episode.end != sim::EpisodeEnd::None ? 1 : 0;
+        returnSum += episode.episodeReturn;
+        secondsSum += episode.seconds;
         ++stats.episodes;
+        stats.list.push_back(episode);
     }
     stats.meanReturn = stats.episodes > 0 ? returnSum / stats.episodes : 0;
     stats.meanSeconds = stats.episodes > 0 ? secondsSum / stats.episodes : 0;

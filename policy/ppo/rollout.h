@@ -60,11 +60,23 @@ struct RolloutSettings {
 void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp& actor,
                      const RolloutSettings& settings, RolloutBatch& out);
 
+// One deterministic test episode.
+struct TestEpisode {
+    double startTime = 0;                         // clip time it started at [s]
+    double seconds = 0;                           // how long it ran [s]
+    double episodeReturn = 0;                     // undiscounted sum of its rewards
+    sim::EpisodeEnd end = sim::EpisodeEnd::None;  // None: it ran the whole time asked
+};
+
 // Results of deterministic test episodes.
 struct EvaluationStats {
-    int episodes = 0, falls = 0;
-    double meanReturn = 0;   // undiscounted sum of rewards per episode
-    double meanSeconds = 0;  // episode length [s]
+    int episodes = 0;
+    // Episodes that ended before the time asked: a fall, and also an invalid state or the end
+    // of a clip that does not loop (none of them is a policy that keeps going).
+    int falls = 0;
+    double meanReturn = 0;          // undiscounted sum of rewards per episode
+    double meanSeconds = 0;         // episode length [s]
+    std::vector<TestEpisode> list;  // every episode, in the order of its start
 };
 
 // Runs test episodes with the mean action of `actor` (as for collectRollouts), each from a reset

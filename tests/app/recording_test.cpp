@@ -375,6 +375,17 @@ TEST_SUITE("app") {
             CHECK(read.error().find("control step 2: tensor \"pushes\": the body, 3.5") !=
                   std::string::npos);
         }
+        SUBCASE("a push longer than the simulation takes") {
+            // Body, force (x, y, z) [N], duration [s]: valid but for the duration, over a day.
+            app::Recording broken = recorded;
+            const double push[app::kPushValues] = {1, 50, 0, 0, 2e5};
+            std::copy(push, push + app::kPushValues, broken.pushes.begin() + 2 * app::kPushValues);
+            REQUIRE(app::writeRecording(path, broken).ok());
+            auto read = app::readRecording(path);
+            REQUIRE_FALSE(read.ok());
+            CHECK(read.error().find("control step 2: tensor \"pushes\": push: the duration must "
+                                    "be 0 to 100000 s, found 200000") != std::string::npos);
+        }
         SUBCASE("settings of the wrong JSON type") {
             // The session metadata rewritten with one field changed at a time.
             const std::pair<const char*, nlohmann::json> wrong[] = {

@@ -35,7 +35,9 @@ TEST_SUITE("policy") {
 
         const int episodes = 16;
         const double seconds = 2.0;
-        const policy::EvaluationStats before = trainer.evaluate(episodes, seconds, 99);
+        const auto evaluated = trainer.evaluate(episodes, seconds, 99);
+        REQUIRE(evaluated.ok());
+        const policy::EvaluationStats before = *evaluated;
         const int iterations = 40;
         const auto start = std::chrono::steady_clock::now();
         for (int i = 0; i < iterations; ++i) {
@@ -48,7 +50,9 @@ TEST_SUITE("policy") {
         }
         const double wall =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const policy::EvaluationStats after = trainer.evaluate(episodes, seconds, 99);
+        const auto evaluatedAfter = trainer.evaluate(episodes, seconds, 99);
+        REQUIRE(evaluatedAfter.ok());
+        const policy::EvaluationStats after = *evaluatedAfter;
         MESSAGE("untrained: episode " << before.meanSeconds << " s, return " << before.meanReturn
                                       << ", falls " << before.falls << "/" << before.episodes);
         MESSAGE("trained (" << trainer.samples() << " samples, " << wall << " s): episode "

@@ -106,6 +106,7 @@ int runWindow(Session& session, const std::string& screenshot, int frames,
     GuiOptions gui;
     gui.screenshotPath = screenshot;
     gui.frames = frames;
+    gui.recordPath = recordPath;
     const int result = runGui(session, gui);
     return saveRecording(session, recordPath) ? result : kGuiError;
 #else

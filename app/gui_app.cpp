@@ -60,9 +60,11 @@ struct GuiState {
     std::vector<BodyPlacement> referenceBeside;  // scratch: the reference moved aside
     float speed = 1.0f;                          // simulated seconds per real second
     DriveMode drive = DriveMode::Policy;
-    float pushForce = 300.0f;  // force of the push buttons, on the root for 0.2 s [N]
-    std::string pushMessage;   // why the last push was refused
-    double accumulator = 0;    // simulated time owed to the session [s]
+    float pushForce = 300.0f;   // force of the push buttons, on the root for 0.2 s [N]
+    std::string pushMessage;    // why the last push was refused
+    std::string recordPath;     // the recording's file (view --record), else empty
+    std::string recordMessage;  // what the last "save recording now" did
+    double accumulator = 0;     // simulated time owed to the session [s]
     double rateWindowReal = -1, rateWindowSim = 0;
     double realTimeFactor = 0;  // measured simulated / real time
 };
@@ -275,6 +277,32 @@ void drawPushControls(Session& session, GuiState& state) {
     }
 }
 
+// The recording kept since the session began (view --record): its length, and a button that
+// writes it now (through a .tmp file, as at the end), so a long session can be kept as it goes.
+void drawRecordingControls(const Session& session, GuiState& state) {
+    const Recording* recording = session.recording();
+    if (recording == nullptr || state.recordPath.empty()) {
+        ImGui::TextDisabled("to record: charsim view --record FILE");
+        return;
+    }
+    ImGui::Text("recording: %lld control steps", recording->steps());
+    ImGui::SameLine();
+    if (ImGui::Button("save recording now")) {
+        if (recording->steps() == 0) {
+            state.recordMessage = "nothing to save yet: no control step taken";
+        } else if (const sim::Status written = writeRecording(state.recordPath, *recording);
+                   written) {
+            state.recordMessage = "saved " + std::to_string(recording->steps()) +
+                                  " control steps to " + state.recordPath;
+        } else {
+            state.recordMessage = written.error();
+        }
+    }
+    if (!state.recordMessage.empty()) {
+        ImGui::TextWrapped("%s", state.recordMessage.c_str());
+    }
+}
+
 void drawControls(Session& session, GuiState& state) {
     if (ImGui::Button(state.paused ? "Resume" : "Pause")) {
         state.paused = !state.paused;
@@ -297,6 +325,7 @@ void drawControls(Session& session, GuiState& state) {
             session.setDriveMode(state.drive);
         }
         drawPushControls(session, state);
+        drawRecordingControls(session, state);
     }
     ImGui::Checkbox("show character", &state.showCharacter);
     ImGui::SameLine();
@@ -382,6 +411,7 @@ int runLoop(Session& session, const GuiOptions& options, GuiContext& context) {
     state.showCharacter = options.showCharacter;
     state.referenceOffset = options.referenceOffset;
     state.drive = session.options().drive;
+    state.recordPath = options.recordPath;
     render::Camera camera;
     render::Scene scene;
     SceneSnapshot snapshot;

@@ -11,12 +11,13 @@ namespace app {
 struct GuiOptions {
     int width = 1280;  // window size [screen pixels]
     int height = 720;
-    std::string screenshotPath;  // non-empty: render `frames` frames, write this PNG, return
-    int frames = 0;              // frames to render; 0 runs until the window is closed
-    bool showCharacter = true;   // draw the simulated character
-    bool showReference = true;   // draw the kinematic reference, translucent, beside it
+    std::string screenshotPath;    // non-empty: render `frames` frames, write this PNG, return
+    int frames = 0;                // frames to render; 0 runs until the window is closed
+    bool showCharacter = true;     // draw the simulated character
+    bool showReference = true;     // draw the kinematic reference, translucent, beside it
     float referenceOffset = 1.0f;  // the reference's distance to the character's side [m]
-    bool showPanel = true;       // draw the ImGui panel (also into screenshots)
+    bool showPanel = true;         // draw the ImGui panel (also into screenshots)
+    std::string recordPath;        // where the panel's "save recording now" writes (view --record)
 };
 
 // runGui's return values.

@@ -106,19 +106,9 @@ int inspectRecording(const std::string& path) {
     }
     const RecordingDescription& description = recording->description;
     const sim::EnvSettings& env = description.environment;
-    constexpr int kEndKinds = static_cast<int>(sim::EpisodeEnd::Invalid) + 1;
-    int episodes = 0, pushes = 0, ends[kEndKinds] = {};
-    double rewardSum = 0;
-    for (long long step = 0; step < recording->steps(); ++step) {
-        const auto i = static_cast<size_t>(step);
-        episodes += std::isnan(recording->resetTimes[i]) ? 0 : 1;
-        pushes += recording->push(step).body >= 0 ? 1 : 0;
-        ++ends[recording->ends[i]];
-        rewardSum += recording->rewards[i];
-    }
+    const RecordingSummary summary = summarizeRecording(*recording);
     std::printf("%s: charsim recording, %lld control steps (up to %.2f s simulated)\n",
-                path.c_str(), recording->steps(),
-                static_cast<double>(recording->steps()) / env.policyRate);
+                path.c_str(), summary.steps, summary.simulatedSeconds);
     std::printf("  drive        %s (%s)\n", description.drive.c_str(),
                 description.weightsDescription.c_str());
     std::printf("  files        %s, %s, %s (their text is in the recording)\n",
@@ -126,15 +116,14 @@ int inspectRecording(const std::string& path) {
                 description.motionPath.c_str());
     std::printf("  rates        physics %g Hz, PD %g Hz, policy %g Hz\n", env.physicsRate,
                 env.pdRate, env.policyRate);
-    std::printf("  episodes     %d started; ended by", episodes);
-    for (int end = 1; end < kEndKinds; ++end) {
+    std::printf("  episodes     %d started; ended by", summary.episodes);
+    for (int end = 1; end < RecordingSummary::kEndKinds; ++end) {
         std::printf("%s %s %d", end > 1 ? "," : "",
-                    sim::toString(static_cast<sim::EpisodeEnd>(end)), ends[end]);
+                    sim::toString(static_cast<sim::EpisodeEnd>(end)), summary.ends[end]);
     }
     std::printf("\n");
-    std::printf("  pushes       %d\n", pushes);
-    std::printf("  mean reward  %.4f per control step\n",
-                rewardSum / static_cast<double>(recording->steps()));
+    std::printf("  pushes       %d\n", summary.pushes);
+    std::printf("  mean reward  %.4f per control step\n", summary.meanReward);
     std::printf("  checks       pass (`charsim replay %s` re-simulates it)\n", path.c_str());
     return 0;
 }

@@ -275,6 +275,26 @@ sim::Push Recording::push(long long step) const {
     return push;
 }
 
+RecordingSummary summarizeRecording(const Recording& recording) {
+    RecordingSummary summary;
+    summary.steps = recording.steps();
+    double rewardSum = 0;
+    for (long long step = 0; step < recording.steps(); ++step) {
+        const auto i = static_cast<size_t>(step);
+        summary.episodes += std::isnan(recording.resetTimes[i]) ? 0 : 1;
+        summary.pushes += recording.push(step).body >= 0 ? 1 : 0;
+        const int end = recording.ends[i];
+        summary.ends[end < RecordingSummary::kEndKinds ? end : 0] += 1;
+        rewardSum += recording.rewards[i];
+    }
+    if (summary.steps > 0) {
+        summary.meanReward = rewardSum / static_cast<double>(summary.steps);
+        summary.simulatedSeconds =
+            static_cast<double>(summary.steps) / recording.description.environment.policyRate;
+    }
+    return summary;
+}
+
 namespace {
 
 bool sameBits(double a, double b) {

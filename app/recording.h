@@ -69,6 +69,20 @@ struct Recording {
     }
 };
 
+// A recording counted (for `charsim inspect`).
+struct RecordingSummary {
+    static constexpr int kEndKinds = static_cast<int>(sim::EpisodeEnd::Invalid) + 1;
+    long long steps = 0;
+    int episodes = 0;          // episodes started (steps with a reset time)
+    int pushes = 0;            // pushes given (steps with a push)
+    int ends[kEndKinds] = {};  // steps by the sim::EpisodeEnd they ended with
+    double meanReward = 0;     // per control step
+    // Control steps over the policy rate [s]: an upper bound, as a step cut short by the end
+    // of its episode counts whole.
+    double simulatedSeconds = 0;
+};
+RecordingSummary summarizeRecording(const Recording& recording);
+
 // How a replay compares with its recording so far. A step differs when any bit of a body
 // placement, of the reward or of the episode end differs (NaN against the same NaN is equal).
 struct ReplayComparison {

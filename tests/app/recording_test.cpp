@@ -213,6 +213,33 @@ TEST_SUITE("app") {
         CHECK(comparison.firstDifferentBody == 0);
     }
 
+    TEST_CASE("a recording's summary counts its episodes, their ends, pushes and rewards") {
+        app::Recording recording;
+        recording.description.actionSize = 1;
+        recording.description.bodyCount = 1;
+        recording.description.environment.policyRate = 30;
+        const std::vector<double> placements(app::kPlacementValues, 0.5);
+        const Eigen::VectorXd action = Eigen::VectorXd::Zero(1);
+        const double continued = std::nan("");
+        const sim::Push none, push{0, Eigen::Vector3d(10, 0, 0), 0.2};
+        // Two episodes: the first pushed and fallen, the second pushed and timed out.
+        recording.append(0.0, none, action, 0.5, sim::EpisodeEnd::None, placements);
+        recording.append(continued, push, action, 0.7, sim::EpisodeEnd::Fall, placements);
+        recording.append(0.3, none, action, 0.6, sim::EpisodeEnd::None, placements);
+        recording.append(continued, push, action, 0.2, sim::EpisodeEnd::TimeLimit, placements);
+        const app::RecordingSummary summary = app::summarizeRecording(recording);
+        CHECK(summary.steps == 4);
+        CHECK(summary.episodes == 2);
+        CHECK(summary.pushes == 2);
+        CHECK(summary.ends[static_cast<int>(sim::EpisodeEnd::None)] == 2);
+        CHECK(summary.ends[static_cast<int>(sim::EpisodeEnd::Fall)] == 1);
+        CHECK(summary.ends[static_cast<int>(sim::EpisodeEnd::TimeLimit)] == 1);
+        CHECK(summary.ends[static_cast<int>(sim::EpisodeEnd::ClipEnd)] == 0);
+        CHECK(summary.ends[static_cast<int>(sim::EpisodeEnd::Invalid)] == 0);
+        CHECK(summary.meanReward == doctest::Approx(0.5));
+        CHECK(summary.simulatedSeconds == doctest::Approx(4.0 / 30.0));
+    }
+
     TEST_CASE("every simulation setting a recording keeps reads back as written") {
         app::Recording recording;
         app::RecordingDescription& description = recording.description;

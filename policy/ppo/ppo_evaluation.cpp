@@ -42,13 +42,14 @@ sim::Result<EvaluationStats> PpoTrainer::evaluateOnWorkers(int episodes,
     const unsigned workers = std::min<unsigned>(m_threads, static_cast<unsigned>(episodes));
     std::vector<EvaluationStats> parts(workers);
     std::vector<sim::Status> statuses(workers, sim::Status::success());
-    const ActorWeights samplingWeights = samplingActorWeights();
+    // The actor a saved actor.safetensors holds, run as charsim's sessions run it.
+    const ActorWeights weights = actorWeights("evaluation");
     auto work = [&](unsigned w) {
         int first = 0;
         for (unsigned before = 0; before < w; ++before) {
             first += shareOf(episodes, workers, before);
         }
-        NormalizedMlp actor(samplingWeights);
+        Actor actor(weights);
         statuses[w] = evaluateShare(actor, w, first, shareOf(episodes, workers, w), parts[w]);
     };
     runOnWorkers(workers, work);
@@ -75,7 +76,7 @@ sim::Result<EvaluationStats> PpoTrainer::evaluateOnWorkers(int episodes,
 sim::Result<EvaluationStats> PpoTrainer::evaluate(int episodes, double seconds,
                                                   uint64_t seed) const {
     CHARSIM_TRY(checkEvaluation(episodes, seconds));
-    const auto evaluateShare = [&](NormalizedMlp& actor, unsigned worker, int /*first*/, int count,
+    const auto evaluateShare = [&](Actor& actor, unsigned worker, int /*first*/, int count,
                                    EvaluationStats& stats) -> sim::Status {
         auto env = makeEvaluationEnv(seconds);
         if (!env) {
@@ -90,7 +91,7 @@ sim::Result<EvaluationStats> PpoTrainer::evaluate(int episodes, double seconds,
 sim::Result<EvaluationStats> PpoTrainer::evaluateFromStarts(int starts, double seconds) const {
     CHARSIM_TRY(checkEvaluation(starts, seconds));
     const double duration = m_motion.duration();
-    const auto evaluateShare = [&](NormalizedMlp& actor, unsigned /*worker*/, int first, int count,
+    const auto evaluateShare = [&](Actor& actor, unsigned /*worker*/, int first, int count,
                                    EvaluationStats& stats) -> sim::Status {
         // Each start in a world of its own: Bullet keeps contact caches across resets, so a
         // start would otherwise depend on which starts its worker ran before it.

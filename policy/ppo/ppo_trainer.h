@@ -111,8 +111,10 @@ public:
     // `seed`, split over the workers. Fails on no episodes or a length not finite and > 0.
     sim::Result<EvaluationStats> evaluate(int episodes, double seconds, uint64_t seed) const;
     // The same from `starts` evenly spaced clip times k * duration / starts, an episode each,
-    // each in a world of its own. No start falls here when `charsim run --starts` sees no fall
-    // in the same seconds (it restarts after a fall, so it counts falls differently).
+    // each in a world of its own. Each episode lands where a charsim session from that clip
+    // time with the saved actor lands, bit for bit: no start falls here exactly when `charsim
+    // run --starts` sees no fall in the same seconds (it restarts after a fall, so it counts
+    // falls differently otherwise).
     sim::Result<EvaluationStats> evaluateFromStarts(int starts, double seconds) const;
 
     // Starts from trained actor weights (hidden sizes must match the settings); its state

@@ -197,7 +197,7 @@ void collectRollouts(const std::vector<sim::ImitationEnv*>& envs, NormalizedMlp&
     }
 }
 
-void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
+void evaluateActor(sim::ImitationEnv& env, Actor& actor, int episodes, double seconds,
                    uint64_t seed, EvaluationStats& stats) {
     Random random(seed);
     std::vector<double> startTimes(static_cast<size_t>(std::max(episodes, 0)));
@@ -207,11 +207,10 @@ void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, d
     evaluateActorFrom(env, actor, startTimes, seconds, stats);
 }
 
-void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
-                       const std::vector<double>& startTimes, double seconds,
-                       EvaluationStats& stats) {
+void evaluateActorFrom(sim::ImitationEnv& env, Actor& actor, const std::vector<double>& startTimes,
+                       double seconds, EvaluationStats& stats) {
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());
-    Eigen::VectorXf rawState(env.stateSize()), action(env.actionSize());
+    Eigen::VectorXf stateFloat(env.stateSize()), actionFloat(env.actionSize());
     double returnSum = stats.meanReturn * stats.episodes;
     double secondsSum = stats.meanSeconds * stats.episodes;
     for (double startTime : startTimes) {
@@ -219,10 +218,11 @@ void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
         TestEpisode episode;
         episode.startTime = startTime;
         while (true) {
+            // As app::Session's policy drive: float network, double simulation.
             env.observe(state);
-            rawState = state.cast<float>();
-            actor.forward(rawState.data(), 1, action.data());
-            denormalizeAction(env.actionNorm(), action, rawAction);
+            stateFloat = state.cast<float>();
+            actor.act(stateFloat, actionFloat);
+            rawAction = actionFloat.cast<double>();
             env.setAction(rawAction);
             const sim::StepResult result = env.step();
             episode.episodeReturn += result.reward.total;

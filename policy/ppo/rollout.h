@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "policy/actor.h"
 #include "policy/models/normalized_mlp.h"
 #include "sim/imitation_env.h"
 
@@ -79,14 +80,15 @@ struct EvaluationStats {
     std::vector<TestEpisode> list;  // every episode, in the order of its start
 };
 
-// Runs test episodes with the mean action of `actor` (as for collectRollouts), each from a reset
-// time drawn from `seed`'s stream, up to `seconds` each; adds them to `stats` (means over all
-// episodes added).
-void evaluateActor(sim::ImitationEnv& env, NormalizedMlp& actor, int episodes, double seconds,
+// Runs test episodes with the mean action of `actor` (raw state in, raw action out, the actor
+// a file holds), each from a reset time drawn from `seed`'s stream, up to `seconds` each; adds
+// them to `stats` (means over all episodes added). Each control step computes what a charsim
+// session's policy drive computes, in the same order and precision, so an episode here lands
+// where `charsim run` with the saved actor lands, bit for bit.
+void evaluateActor(sim::ImitationEnv& env, Actor& actor, int episodes, double seconds,
                    uint64_t seed, EvaluationStats& stats);
 // The same from given clip times [s], an episode each.
-void evaluateActorFrom(sim::ImitationEnv& env, NormalizedMlp& actor,
-                       const std::vector<double>& startTimes, double seconds,
-                       EvaluationStats& stats);
+void evaluateActorFrom(sim::ImitationEnv& env, Actor& actor, const std::vector<double>& startTimes,
+                       double seconds, EvaluationStats& stats);
 
 }  // namespace policy

@@ -46,7 +46,9 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
     command.add_option("--gains", options.gainsPath, "DeepMimic controller (PD gains) file");
     command.add_option("--motion", options.motionPath, "DeepMimic motion clip");
     command.add_option("--policy", options.policyPath,
-                       "actor weights: .safetensors, DeepMimic raw .bin, or TF .ckpt bundle");
+                       "actor weights: .safetensors, DeepMimic raw .bin, or TF .ckpt bundle; "
+                       "`init` for the untrained actor (DeepMimic's initialization, --seed); "
+                       "default: weights/walk_actor.safetensors");
     command.add_option("--drive", drive, "what sets the PD targets: policy or reference")
         ->check(CLI::IsMember({"policy", "reference"}));
     command.add_option("--seed", options.seed,

@@ -296,6 +296,9 @@ sim::Status SimulationSession::startRecording(RecordingDescription description) 
 
 sim::Result<std::optional<policy::ActorWeights>> SimulationSession::loadPolicyWeights() {
     std::string& policyPath = m_options.policyPath;
+    if (policyPath == kInitialPolicy) {
+        return std::optional<policy::ActorWeights>{};  // the untrained actor, by request
+    }
     if (policyPath.empty() && std::filesystem::exists(defaultAssetPath(kDefaultPolicy))) {
         policyPath = defaultAssetPath(kDefaultPolicy);
     }

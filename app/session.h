@@ -24,12 +24,17 @@ const char* toString(DriveMode mode);
 // tree the program was built from.
 std::string defaultAssetPath(const std::string& relative);
 
+// SessionOptions::policyPath that asks for the untrained, deterministically initialized actor.
+inline constexpr const char* kInitialPolicy = "init";
+
 // Files and settings a session starts from (defaults: the project's own assets and weights).
 struct SessionOptions {
     std::string characterPath;  // empty: assets/characters/humanoid.json
     std::string gainsPath;      // empty: assets/characters/humanoid_ctrl.json
     std::string motionPath;     // empty: assets/motions/walk.json
-    std::string policyPath;     // empty: weights/walk_actor.safetensors if present, else init
+    // Empty: weights/walk_actor.safetensors if present, else DeepMimic's initialization seeded
+    // by `seed`; kInitialPolicy: that initialization even when the walk policy is present.
+    std::string policyPath;
     DriveMode drive = DriveMode::Policy;
     unsigned long long seed = 1;
     double startTime = -1;         // >= 0: every reset starts the clip here; < 0: random (RSI)

@@ -13,5 +13,5 @@ elif [[ -n "${DISPLAY:-}" ]]; then
     exec "$charsim"
 else
     echo "run: no display, running headless (scripts/run.sh run --headless --help for options)"
-    exec "$charsim" run --headless --seconds 20
+    exec "$charsim" run --headless --seconds 20 --starts 10
 fi

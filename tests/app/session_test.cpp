@@ -61,9 +61,20 @@ TEST_SUITE("app") {
         CHECK(session->status().episodes >= 1);
     }
 
+    TEST_CASE("the policy `init` is the untrained actor, shipped walk policy or not") {
+        app::SessionOptions options;
+        options.seed = 4;
+        options.policyPath = app::kInitialPolicy;
+        auto session = open(options);
+        CHECK(session->status().weightsDescription == "deterministic init, seed 4");
+        REQUIRE(session->policyWeights() != nullptr);
+        CHECK(session->policyWeights()->trainedRates.known() == false);
+    }
+
     TEST_CASE("every fall is put down to a fall-contact body, never to a foot") {
         app::SessionOptions options;
         options.seed = 3;
+        options.policyPath = app::kInitialPolicy;
         auto session = open(options);  // the untrained actor falls within a second
         for (int i = 0; i < 150; ++i) {
             session->advanceControlStep();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -267,13 +268,24 @@ int runTrain(TrainOptions options) {
         std::fprintf(stderr, "charsim train: %s\n", motion.error().c_str());
         return 1;
     }
-    // Rates: given, else the resumed checkpoint's, else the defaults.
+    // Rates: given, else the resumed checkpoint's or the --init actor's, else the defaults.
     const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
     policy::TrainedRates recorded;
+    const char* recordedBy = "the checkpoint";
+    std::optional<policy::ActorWeights> initActor;
     if (options.resume) {
         if (auto shape = policy::readCheckpointShape(checkpoint)) {
             recorded = shape->rates;
         }  // else loadCheckpoint below reports the problem
+    } else if (!options.initPath.empty()) {
+        auto weights = policy::loadActorWeights(options.initPath);
+        if (!weights) {
+            std::fprintf(stderr, "charsim train: --init: %s\n", weights.error().c_str());
+            return 1;
+        }
+        initActor = std::move(weights).value();
+        recorded = initActor->trainedRates;  // a fine-tuned actor goes on at its own rates
+        recordedBy = "the --init actor";
     }
     sim::EnvSettings environment;
     auto pick = [](double given, double fromCheckpoint, double fallback) {
@@ -286,9 +298,9 @@ int runTrain(TrainOptions options) {
         (environment.physicsRate != recorded.physics || environment.pdRate != recorded.pd ||
          environment.policyRate != recorded.policy)) {
         std::printf(
-            "charsim train: the checkpoint trained at %g / %g / %g Hz; going on at %g / "
-            "%g / %g Hz as asked\n",
-            recorded.physics, recorded.pd, recorded.policy, environment.physicsRate,
+            "charsim train: %s trained at %g / %g / %g Hz; going on at %g / %g / %g Hz as "
+            "asked\n",
+            recordedBy, recorded.physics, recorded.pd, recorded.policy, environment.physicsRate,
             environment.pdRate, environment.policyRate);
     }
     auto created = policy::PpoTrainer::create(*character, *gains, *motion, environment, ppo);
@@ -313,11 +325,8 @@ int runTrain(TrainOptions options) {
             }
         }
     } else {
-        if (!options.initPath.empty()) {
-            auto weights = policy::loadActorWeights(options.initPath);
-            sim::Status init =
-                weights ? trainer.initActor(*weights) : sim::Status(sim::Error{weights.error()});
-            if (!init) {
+        if (initActor) {
+            if (sim::Status init = trainer.initActor(*initActor); !init) {
                 std::fprintf(stderr, "charsim train: --init: %s\n", init.error().c_str());
                 return 1;
             }

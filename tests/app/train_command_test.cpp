@@ -95,6 +95,17 @@ TEST_SUITE("app") {
         CHECK(after->description.find("iteration 2") != std::string::npos);
         CHECK(after->trainedRates.physics == 600);
 
+        // Fine-tuned without rates, an actor goes on at the rates it was trained at.
+        const std::string tuned = out + "_tuned";
+        std::filesystem::remove_all(tuned);
+        app::TrainOptions fineTune = tinyRun(tuned, 1);
+        fineTune.initPath = out + "/actor.safetensors";
+        REQUIRE(app::runTrain(fineTune) == 0);
+        auto tunedWeights = policy::loadActorWeights(tuned + "/actor.safetensors");
+        REQUIRE(tunedWeights.ok());
+        CHECK(tunedWeights->trainedRates.physics == 600);
+        CHECK(tunedWeights->trainedRates.pd == 600);
+
         o.physicsRate = 500;  // not a whole multiple of the PD rate
         std::filesystem::remove_all(out);
         CHECK(app::runTrain(o) == 1);

@@ -154,7 +154,7 @@ int runCommandLine(int argc, char** argv) {
     run->add_option("--starts", starts,
                     "headless: N runs of --seconds each, every reset of the k-th at clip time "
                     "k * duration / N (overrides --start-time); a line per start")
-        ->check(positiveNumber());
+        ->check(positiveInteger());
     PushSchedule pushes;
     run->add_option("--push-force", pushes.force,
                     "headless: push a body with this force [N] every --push-every seconds, "
@@ -173,7 +173,7 @@ int runCommandLine(int argc, char** argv) {
     addRecordFlag(*view, viewFlags);
     view->add_option("--screenshot", screenshot, "render --frames frames, write this PNG, exit");
     view->add_option("--frames", frames, "frames to render for --screenshot")
-        ->check(nonNegativeNumber());
+        ->check(nonNegativeInteger());
 
     BenchOptions benchOptions;
     CLI::App* bench = cli.add_subcommand("bench",
@@ -183,7 +183,7 @@ int runCommandLine(int argc, char** argv) {
     bench->add_option("--seconds", benchOptions.seconds, "simulated seconds per run")
         ->check(positiveNumber());
     bench->add_option("--runs", benchOptions.runs, "runs (medians are reported)")
-        ->check(positiveNumber());
+        ->check(positiveInteger());
 
     SkillsOptions skillsOptions;
     skillsOptions.deepMimicDir = defaultAssetPath("../shared/deepmimic");
@@ -196,7 +196,7 @@ int runCommandLine(int argc, char** argv) {
     skills->add_option("--skills", skillsOptions.skills, "skills to run (default: all found)")
         ->delimiter(',');
     skills->add_option("--start-times", skillsOptions.startTimes, "episodes per skill")
-        ->check(positiveNumber());
+        ->check(positiveInteger());
     skills->add_option("--seconds", skillsOptions.seconds, "episode limit [s]")
         ->check(positiveNumber());
     skills->add_option("--threads", skillsOptions.threads, "worker threads (0: every core)");
@@ -218,7 +218,7 @@ int runCommandLine(int argc, char** argv) {
         ->needs(replayWindowFlag);
     replay->add_option("--frames", frames, "frames to render for --screenshot")
         ->needs(replayWindowFlag)
-        ->check(nonNegativeNumber());
+        ->check(nonNegativeInteger());
 
     std::string inspectPath;
     CLI::App* inspect = cli.add_subcommand("inspect",

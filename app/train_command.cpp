@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -47,23 +48,33 @@ std::string csvRow(const policy::IterationStats& s, double wall, double rate) {
     return row;
 }
 
-// Keeps the header and the rows of iterations up to `iteration` (a resumed run rewrites the
-// iterations after its checkpoint). The file is rewritten through `path`.tmp and a rename, so a
-// failure leaves the old log whole; a missing file stays missing.
-sim::Status trimCsv(const std::string& path, long long iteration) {
+// Keeps the rows of iterations up to `iteration` (a resumed run rewrites the iterations after
+// its checkpoint) under `header`, written anew whatever header line the file had. The file is
+// rewritten through `path`.tmp and a rename, so a failure leaves the old log whole; a missing
+// file stays missing.
+sim::Status trimCsv(const std::string& path, const char* header, long long iteration) {
     if (!std::filesystem::exists(path)) {
         return sim::Status::success();
     }
     std::ifstream in(path);
-    std::vector<std::string> kept;
+    if (!in) {
+        return sim::Error{path + ": cannot read the log to trim it"};
+    }
+    std::vector<std::string> kept = {header};
     std::string line;
     while (std::getline(in, line)) {
-        if (kept.empty() || std::atoll(line.c_str()) <= iteration) {
+        // Rows start with their iteration; anything else is a header (ours is written above).
+        const bool row = !line.empty() && std::isdigit(static_cast<unsigned char>(line[0]));
+        if (row && std::atoll(line.c_str()) <= iteration) {
             kept.push_back(line);
         }
     }
+    if (in.bad()) {
+        return sim::Error{path + ": cannot read the log to trim it"};
+    }
     in.close();
     const std::string temporary = path + ".tmp";
+    std::error_code error;
     {
         std::ofstream out(temporary, std::ios::trunc);
         for (const std::string& l : kept) {
@@ -71,23 +82,29 @@ sim::Status trimCsv(const std::string& path, long long iteration) {
         }
         out.flush();
         if (!out) {
+            std::filesystem::remove(temporary, error);
             return sim::Error{temporary + ": cannot write the trimmed log"};
         }
     }
-    std::error_code error;
     std::filesystem::rename(temporary, path, error);
     if (error) {
-        return sim::Error{path + ": cannot replace it with " + temporary + ": " + error.message()};
+        const std::string message = error.message();
+        std::filesystem::remove(temporary, error);
+        return sim::Error{path + ": cannot replace it with " + temporary + ": " + message};
     }
     return sim::Status::success();
 }
 
 // Starts `path` with `header` unless it already holds a line (a resumed run's log).
-void startCsv(const std::string& path, const char* header) {
+sim::Status startCsv(const std::string& path, const char* header) {
     std::error_code error;
-    if (!std::filesystem::exists(path) || std::filesystem::file_size(path, error) == 0) {
-        std::ofstream(path, std::ios::trunc) << header << "\n";
+    if (std::filesystem::exists(path) && std::filesystem::file_size(path, error) > 0) {
+        return sim::Status::success();
     }
+    std::ofstream out(path, std::ios::trunc);
+    out << header << "\n";
+    out.flush();
+    return out ? sim::Status::success() : sim::Error{path + ": cannot write the log"};
 }
 
 constexpr const char* kEvalCsvHeader =
@@ -169,28 +186,28 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train->add_option("--gains", o.gainsPath, "DeepMimic controller (PD gains) file");
     train->add_option("--out", o.outDir, "output folder (checkpoint, actor, log.csv)")->required();
     auto* iterations = train->add_option("--iterations", o.iterations, "iterations in all")
-                           ->check(positiveNumber());
+                           ->check(positiveInteger());
     train->add_option("--samples", o.samples, "or: samples in all")
-        ->check(positiveNumber())
+        ->check(positiveInteger())
         ->excludes(iterations);
     train->add_option("--threads", o.ppo.threads, "sampling threads (0: every core)");
     train
         ->add_option("--envs-per-thread", o.ppo.environmentsPerThread,
                      "environments each thread steps together, one batched actor query per "
                      "step (default 0: as many as keep an episode's worth of samples each)")
-        ->check(nonNegativeNumber());
+        ->check(nonNegativeInteger());
     train->add_flag("--resume", o.resume, "continue from OUT/checkpoint.safetensors");
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
     train->add_option("--init-critic", o.initCriticPath,
                       "start the critic from these weights (a critic.safetensors)");
     train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise");
     train->add_option("--checkpoint-every", o.checkpointEvery, "iterations between checkpoints")
-        ->check(positiveNumber());
+        ->check(positiveInteger());
     train->add_option("--batch", o.ppo.batchSamples, "samples per iteration")
-        ->check(positiveNumber());
+        ->check(positiveInteger());
     train->add_option("--minibatch", o.ppo.minibatchSize, "samples per minibatch step")
-        ->check(positiveNumber());
-    train->add_option("--epochs", o.ppo.epochs, "passes over each batch")->check(positiveNumber());
+        ->check(positiveInteger());
+    train->add_option("--epochs", o.ppo.epochs, "passes over each batch")->check(positiveInteger());
     train->add_option("--optimizer", o.optimizer, "momentum (DeepMimic) or adam")
         ->check(CLI::IsMember({"momentum", "adam"}));
     train->add_option("--actor-step", o.actorStep, "actor step size (default 2.5e-6 / 1e-4)");
@@ -212,9 +229,9 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
             ->add_option("--eval-every", o.evalEvery,
                          "every N iterations, run the mean action from --eval-starts start times "
                          "and log the falls to OUT/eval.csv (default: never)")
-            ->check(positiveNumber());
+            ->check(positiveInteger());
     train->add_option("--eval-starts", o.evalStarts, "start times per evaluation (10)")
-        ->check(positiveNumber())
+        ->check(positiveInteger())
         ->needs(evalEvery);
     train->add_option("--eval-seconds", o.evalSeconds, "longest evaluation episode [s] (20)")
         ->check(positiveNumber())
@@ -317,8 +334,10 @@ int runTrain(TrainOptions options) {
             std::fprintf(stderr, "charsim train: --resume: %s\n", loaded.error().c_str());
             return 1;
         }
-        for (const char* log : {"/log.csv", "/eval.csv"}) {
-            if (sim::Status trimmed = trimCsv(options.outDir + log, trainer.iteration());
+        const std::pair<const char*, const char*> logs[] = {{"/log.csv", kCsvHeader},
+                                                            {"/eval.csv", kEvalCsvHeader}};
+        for (const auto& [log, header] : logs) {
+            if (sim::Status trimmed = trimCsv(options.outDir + log, header, trainer.iteration());
                 !trimmed) {
                 std::fprintf(stderr, "charsim train: --resume: %s\n", trimmed.error().c_str());
                 return 1;
@@ -355,12 +374,22 @@ int runTrain(TrainOptions options) {
     const std::string evalCsvPath = options.outDir + "/eval.csv";
     if (!options.resume) {
         // A new run in an old folder: no rows of the old run stay.
-        std::filesystem::remove(csvPath);
-        std::filesystem::remove(evalCsvPath);
+        for (const std::string& log : {csvPath, evalCsvPath}) {
+            std::error_code error;
+            if (std::filesystem::remove(log, error); error) {
+                std::fprintf(stderr, "charsim train: %s: cannot remove the old log: %s\n",
+                             log.c_str(), error.message().c_str());
+                return 1;
+            }
+        }
     }
-    startCsv(csvPath, kCsvHeader);
-    if (options.evalEvery > 0) {
-        startCsv(evalCsvPath, kEvalCsvHeader);
+    sim::Status started = startCsv(csvPath, kCsvHeader);
+    if (started && options.evalEvery > 0) {
+        started = startCsv(evalCsvPath, kEvalCsvHeader);
+    }
+    if (!started) {
+        std::fprintf(stderr, "charsim train: %s\n", started.error().c_str());
+        return 1;
     }
 
     std::printf("charsim train: %s on %s, %d threads x %d environments, %s, %s iteration %lld\n",

@@ -53,7 +53,8 @@ sim::Result<EvaluationStats> PpoTrainer::evaluateOnWorkers(int episodes,
         statuses[w] = evaluateShare(actor, w, first, shareOf(episodes, workers, w), parts[w]);
     };
     runOnWorkers(workers, work);
-    // The totals from the episodes in order, so they do not depend on the thread count.
+    // The totals from the episodes in order: for fixed start times they do not depend on the
+    // thread count (random ones are drawn per worker, so evaluate()'s do).
     EvaluationStats total;
     double returnSum = 0, secondsSum = 0;
     for (unsigned w = 0; w < workers; ++w) {

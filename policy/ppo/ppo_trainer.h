@@ -108,13 +108,14 @@ public:
     sim::Result<IterationStats> iterate();
 
     // Test episodes of up to `seconds` with the mean action, from clip times drawn from
-    // `seed`, split over the workers. Fails on no episodes or a length not finite and > 0.
+    // `seed`'s stream per worker (so the result depends on the thread count), one world per
+    // worker. Fails on no episodes or a length not finite and > 0.
     sim::Result<EvaluationStats> evaluate(int episodes, double seconds, uint64_t seed) const;
     // The same from `starts` evenly spaced clip times k * duration / starts, an episode each,
     // each in a world of its own. Each episode lands where a charsim session from that clip
-    // time with the saved actor lands, bit for bit: no start falls here exactly when `charsim
-    // run --starts` sees no fall in the same seconds (it restarts after a fall, so it counts
-    // falls differently otherwise).
+    // time with the saved actor lands, bit for bit, while `seconds` is within the session's
+    // episode limit (20 s unless --episode-seconds): no start falls here exactly when `charsim
+    // run --starts` sees none. Here an invalid state or a clip's end counts as a fall too.
     sim::Result<EvaluationStats> evaluateFromStarts(int starts, double seconds) const;
 
     // Starts from trained actor weights (hidden sizes must match the settings); its state

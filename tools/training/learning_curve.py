@@ -25,16 +25,26 @@ def main():
     parser.add_argument("run_dir", help="a charsim train --out folder (log.csv, eval.csv)")
     parser.add_argument("--bucket", type=int, default=500_000, help="samples per row")
     args = parser.parse_args()
+    if args.bucket <= 0:
+        sys.exit(f"learning_curve: --bucket must be a whole number of samples > 0, found "
+                 f"{args.bucket}")
 
     log_path = os.path.join(args.run_dir, "log.csv")
     try:
         log = read_rows(log_path)
     except OSError as error:
         sys.exit(f"learning_curve: {log_path}: {error.strerror}")
-    if not log or "samples" not in log[0] or "wall_seconds" not in log[0]:
-        sys.exit(f"learning_curve: {log_path}: expected charsim train's log (samples, wall_seconds)")
+    if not log:
+        sys.exit(f"learning_curve: {log_path}: no iterations logged")
+    if "samples" not in log[0] or "wall_seconds" not in log[0]:
+        sys.exit(f"learning_curve: {log_path}: expected charsim train's log "
+                 "(samples, wall_seconds)")
     eval_path = os.path.join(args.run_dir, "eval.csv")
     evaluations = read_rows(eval_path) if os.path.exists(eval_path) else []
+    eval_columns = {"samples", "starts", "falls", "mean_episode_seconds"}
+    if evaluations and not eval_columns <= evaluations[0].keys():
+        sys.exit(f"learning_curve: {eval_path}: expected the columns "
+                 f"{', '.join(sorted(eval_columns))} (is its header line missing?)")
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["samples", "iteration", "training_hours", "mean_return",

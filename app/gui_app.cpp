@@ -219,9 +219,12 @@ void drawStatistics(const SessionStatus& status, const GuiState& state) {
                 status.controlSteps);
     const double meanReward =
         status.controlSteps > 0 ? status.rewardSum / static_cast<double>(status.controlSteps) : 0;
-    const double meanLength =
-        status.finishedEpisodes > 0 ? status.finishedEpisodeSeconds / status.finishedEpisodes : 0;
-    ImGui::Text("mean reward %.3f   mean episode %.2f s", meanReward, meanLength);
+    if (status.finishedEpisodes > 0) {
+        ImGui::Text("mean reward %.3f   mean episode %.2f s", meanReward,
+                    status.finishedEpisodeSeconds / status.finishedEpisodes);
+    } else {
+        ImGui::Text("mean reward %.3f   no episode ended yet", meanReward);
+    }
     ImGui::Separator();
     const RewardReadout& reward = status.lastReward;
     drawRewardTerm("reward", reward.total);

@@ -72,7 +72,9 @@ public:
         const unsigned char* data = find(name, "F32", size, sizeof(float));
         if (data != nullptr) {
             out.resize(size);
-            std::memcpy(out.data(), data, static_cast<size_t>(size) * sizeof(float));
+            if (size > 0) {  // an empty vector's data() may be null, which memcpy may not take
+                std::memcpy(out.data(), data, static_cast<size_t>(size) * sizeof(float));
+            }
         }
         return data != nullptr;
     }
@@ -80,7 +82,9 @@ public:
         const unsigned char* data = find(name, "F64", size, sizeof(double));
         if (data != nullptr) {
             out.resize(size);
-            std::memcpy(out.data(), data, static_cast<size_t>(size) * sizeof(double));
+            if (size > 0) {  // an empty vector's data() may be null, which memcpy may not take
+                std::memcpy(out.data(), data, static_cast<size_t>(size) * sizeof(double));
+            }
         }
         return data != nullptr;
     }

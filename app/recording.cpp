@@ -393,8 +393,7 @@ sim::Status checkRecordingWritable(const std::string& path) {
     if (file == nullptr) {
         return sim::Error{path +
                           ": cannot create the recording's file there (check that the "
-                          "folder exists and is writable, and that " +
-                          probe + " is not left over)"};
+                          "folder exists and is writable)"};
     }
     std::fclose(file);
     std::filesystem::remove(probe);
@@ -404,7 +403,10 @@ sim::Status checkRecordingWritable(const std::string& path) {
 sim::Result<Recording> readRecording(const std::string& path) {
     auto file = policy::readSafetensors(path);
     if (!file) {
-        return sim::Error{file.error()};
+        return sim::Error{path +
+                          ": not a charsim recording (a safetensors file written by run "
+                          "--record): " +
+                          file.error()};
     }
     const std::map<std::string, std::string>& metadata = file->metadata;
     auto text = [&](const char* key) -> const std::string* {

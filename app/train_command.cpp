@@ -396,8 +396,9 @@ int runTrain(TrainOptions options) {
                 options.motionPath.c_str(), options.characterPath.c_str(), trainer.threads(),
                 trainer.environmentsPerThread(), options.optimizer.c_str(),
                 options.resume ? "resuming after" : "from", trainer.iteration());
-    std::printf("  physics %g Hz, stable PD %g Hz, policy %g Hz (recorded in the actor file)\n",
-                environment.physicsRate, environment.pdRate, environment.policyRate);
+    std::printf(
+        "  physics %g Hz, stable PD %g Hz, policy %g Hz (the actor file will record them)\n",
+        environment.physicsRate, environment.pdRate, environment.policyRate);
     std::signal(SIGINT, onInterrupt);
     const bool tty = isatty(fileno(stdout)) != 0;
     const long long startIteration = trainer.iteration(), startSamples = trainer.samples();

@@ -51,8 +51,9 @@ void addSessionFlags(CLI::App& command, SessionFlags& flags) {
                        "default: weights/walk_actor.safetensors");
     command.add_option("--drive", drive, "what sets the PD targets: policy or reference")
         ->check(CLI::IsMember({"policy", "reference"}));
-    command.add_option("--seed", options.seed,
-                       "seed of the reset times (and of an initial policy)");
+    command
+        .add_option("--seed", options.seed, "seed of the reset times (and of an initial policy)")
+        ->check(nonNegativeInteger());
     command
         .add_option("--start-time", options.startTime,
                     "every reset starts the clip at this time [s] (default: random)")

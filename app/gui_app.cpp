@@ -203,12 +203,12 @@ void measureRate(const Session& session, GuiState& state, double realNow) {
     }
 }
 
+// A reward term as a bar with its value and name beside it (text over the yellow fill would be
+// hard to read).
 void drawRewardTerm(const char* label, double value) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.3f", value);
-    ImGui::ProgressBar(static_cast<float>(std::clamp(value, 0.0, 1.0)), ImVec2(140, 0), text);
+    ImGui::ProgressBar(static_cast<float>(std::clamp(value, 0.0, 1.0)), ImVec2(120, 0), "");
     ImGui::SameLine();
-    ImGui::TextUnformatted(label);
+    ImGui::Text("%.3f  %s", value, label);
 }
 
 void drawStatistics(const SessionStatus& status, const GuiState& state) {
@@ -334,7 +334,7 @@ void drawControls(Session& session, GuiState& state) {
     ImGui::SameLine();
     ImGui::Checkbox("show reference", &state.showReference);
     if (state.showReference) {
-        ImGui::SliderFloat("reference offset", &state.referenceOffset, 0.0f, 2.0f, "%.2f m");
+        ImGui::SliderFloat("ref. offset", &state.referenceOffset, 0.0f, 2.0f, "%.2f m");
     }
     ImGui::SliderFloat("speed", &state.speed, 0.05f, 4.0f, "%.2f x", ImGuiSliderFlags_Logarithmic);
 }

@@ -200,7 +200,8 @@ CLI::App* addTrainCommand(CLI::App& cli, TrainOptions& o) {
     train->add_option("--init", o.initPath, "start the actor from these weights (fine-tuning)");
     train->add_option("--init-critic", o.initCriticPath,
                       "start the critic from these weights (a critic.safetensors)");
-    train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise");
+    train->add_option("--seed", o.ppo.seed, "seed of the networks, resets and noise")
+        ->check(nonNegativeInteger());
     train->add_option("--checkpoint-every", o.checkpointEvery, "iterations between checkpoints")
         ->check(positiveInteger());
     train->add_option("--batch", o.ppo.batchSamples, "samples per iteration")

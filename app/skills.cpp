@@ -17,6 +17,7 @@
 #include "app/args_options.h"
 #include "app/session.h"
 #include "sim/motion.h"
+#include "sim/text_file.h"
 
 namespace app {
 
@@ -267,12 +268,9 @@ int runSkills(const SkillsOptions& options) {
         "no-fall: episodes that reached the limit or the end of a non-looping clip; "
         "pose err: weighted RMS joint angle error per step; core: DeepMimic 06e5b37.\n");
     if (!options.jsonPath.empty()) {
-        const std::string temporary = options.jsonPath + ".tmp";
-        std::ofstream file(temporary);
-        file << out.dump(1) << "\n";
-        file.close();
-        if (!file || std::rename(temporary.c_str(), options.jsonPath.c_str()) != 0) {
-            std::fprintf(stderr, "charsim skills: cannot write %s\n", options.jsonPath.c_str());
+        if (sim::Status written = sim::writeTextFile(options.jsonPath, out.dump(1) + "\n", "JSON");
+            !written) {
+            std::fprintf(stderr, "charsim skills: %s\n", written.error().c_str());
             return 1;
         }
     }

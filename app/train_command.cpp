@@ -21,6 +21,7 @@
 #include "sim/character.h"
 #include "sim/controller_config.h"
 #include "sim/motion.h"
+#include "sim/text_file.h"
 
 namespace app {
 
@@ -56,43 +57,20 @@ sim::Status trimCsv(const std::string& path, const char* header, long long itera
     if (!std::filesystem::exists(path)) {
         return sim::Status::success();
     }
-    std::ifstream in(path);
-    if (!in) {
-        return sim::Error{path + ": cannot read the log to trim it"};
+    auto old = sim::readTextFile(path, "log");
+    if (!old) {
+        return sim::Error{old.error()};
     }
-    std::vector<std::string> kept = {header};
-    std::string line;
-    while (std::getline(in, line)) {
+    std::istringstream in(*old);
+    std::string text = std::string(header) + "\n";
+    for (std::string line; std::getline(in, line);) {
         // Rows start with their iteration; anything else is a header (ours is written above).
         const bool row = !line.empty() && std::isdigit(static_cast<unsigned char>(line[0]));
         if (row && std::atoll(line.c_str()) <= iteration) {
-            kept.push_back(line);
+            text += line + "\n";
         }
     }
-    if (in.bad()) {
-        return sim::Error{path + ": cannot read the log to trim it"};
-    }
-    in.close();
-    const std::string temporary = path + ".tmp";
-    std::error_code error;
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        for (const std::string& l : kept) {
-            out << l << "\n";
-        }
-        out.flush();
-        if (!out) {
-            std::filesystem::remove(temporary, error);
-            return sim::Error{temporary + ": cannot write the trimmed log"};
-        }
-    }
-    std::filesystem::rename(temporary, path, error);
-    if (error) {
-        const std::string message = error.message();
-        std::filesystem::remove(temporary, error);
-        return sim::Error{path + ": cannot replace it with " + temporary + ": " + message};
-    }
-    return sim::Status::success();
+    return sim::writeTextFile(path, text, "log");
 }
 
 // Starts `path` with `header` unless it already holds a line (a resumed run's log).

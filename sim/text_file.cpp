@@ -1,5 +1,6 @@
 #include "sim/text_file.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +18,27 @@ Result<std::string> readTextFile(const std::string& path, const std::string& wha
         return Error{path + ": failed while reading " + what + " file"};
     }
     return buffer.str();
+}
+
+Status writeTextFile(const std::string& path, const std::string& text, const std::string& what) {
+    const std::string temporary = path + ".tmp";
+    std::error_code error;
+    {
+        std::ofstream stream(temporary, std::ios::binary | std::ios::trunc);
+        stream << text;
+        stream.flush();
+        if (!stream) {
+            std::filesystem::remove(temporary, error);
+            return Error{path + ": cannot write " + what + " file (through " + temporary + ")"};
+        }
+    }
+    std::filesystem::rename(temporary, path, error);
+    if (error) {
+        const std::string message = error.message();
+        std::filesystem::remove(temporary, error);
+        return Error{path + ": cannot replace it with " + temporary + ": " + message};
+    }
+    return Status::success();
 }
 
 }  // namespace sim

@@ -1,5 +1,5 @@
 #pragma once
-// Reading a whole text file, with an error that names it.
+// Reading and writing a whole text file, with errors that name it.
 
 #include <string>
 
@@ -9,5 +9,9 @@ namespace sim {
 
 // The file's bytes; the error names the path and what the file was meant to be ("motion").
 Result<std::string> readTextFile(const std::string& path, const std::string& what);
+
+// Writes `text` to `path`.tmp and renames it onto `path`, so a crash or a full disk never leaves
+// half a file there; on failure the temporary file is removed and the error names the file.
+Status writeTextFile(const std::string& path, const std::string& text, const std::string& what);
 
 }  // namespace sim

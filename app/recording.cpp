@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "policy/safetensors.h"
+#include "sim/text_file.h"
 
 namespace app {
 
@@ -197,13 +198,6 @@ sim::Status readTensor(const policy::SafetensorsFile& file, const char* name, co
     return sim::Status::success();
 }
 
-// A number as it would be read, e.g. "3.5", "-1", "nan".
-std::string shortNumber(double value) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%g", value);
-    return text;
-}
-
 // The first step whose values are not what a recording can hold, or an empty status.
 sim::Status checkSteps(const std::string& path, const Recording& recording) {
     for (long long step = 0; step < recording.steps(); ++step) {
@@ -226,7 +220,7 @@ sim::Status checkSteps(const std::string& path, const Recording& recording) {
         }
         const double body = recording.pushes[static_cast<size_t>(step) * kPushValues];
         if (!(body == std::floor(body) && body >= -1 && body < recording.description.bodyCount)) {
-            return sim::Error{where() + ": tensor \"pushes\": the body, " + shortNumber(body) +
+            return sim::Error{where() + ": tensor \"pushes\": the body, " + sim::shortNumber(body) +
                               ", must be -1 (none) or a body index below " +
                               std::to_string(recording.description.bodyCount)};
         }

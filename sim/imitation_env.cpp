@@ -2,8 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <sstream>
+
+#include "sim/text_file.h"
 
 namespace sim {
 
@@ -178,17 +179,6 @@ void ImitationEnv::reset(double clipTime) {
     m_targetPose = m_ref.pose;
     m_pd->setTargetPose(m_targetPose);
 }
-
-namespace {
-
-// A number as printf's %g writes it (6 significant digits, no trailing zeros).
-std::string shortNumber(double value) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%g", value);
-    return text;
-}
-
-}  // namespace
 
 Status checkPush(const Push& push, int bodyCount) {
     if (push.body < 0 || push.body >= bodyCount) {

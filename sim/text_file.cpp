@@ -1,5 +1,6 @@
 #include "sim/text_file.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,6 +40,12 @@ Status writeTextFile(const std::string& path, const std::string& text, const std
         return Error{path + ": cannot replace it with " + temporary + ": " + message};
     }
     return Status::success();
+}
+
+std::string shortNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", value);
+    return text;
 }
 
 }  // namespace sim

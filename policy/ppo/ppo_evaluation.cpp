@@ -56,21 +56,13 @@ sim::Result<EvaluationStats> PpoTrainer::evaluateOnWorkers(int episodes,
     // The totals from the episodes in order: for fixed start times they do not depend on the
     // thread count (random ones are drawn per worker, so evaluate()'s do).
     EvaluationStats total;
-    double returnSum = 0, secondsSum = 0;
     for (unsigned w = 0; w < workers; ++w) {
         if (!statuses[w]) {
             return sim::Error{statuses[w].error()};
         }
-        for (const TestEpisode& episode : parts[w].list) {
-            returnSum += episode.episodeReturn;
-            secondsSum += episode.seconds;
-            total.falls += episode.end != sim::EpisodeEnd::None ? 1 : 0;
-            total.list.push_back(episode);
-        }
+        total.list.insert(total.list.end(), parts[w].list.begin(), parts[w].list.end());
     }
-    total.episodes = static_cast<int>(total.list.size());
-    total.meanReturn = returnSum / total.episodes;
-    total.meanSeconds = secondsSum / total.episodes;
+    total.countList();
     return total;
 }
 

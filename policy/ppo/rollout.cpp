@@ -207,12 +207,23 @@ void evaluateActor(sim::ImitationEnv& env, Actor& actor, int episodes, double se
     evaluateActorFrom(env, actor, startTimes, seconds, stats);
 }
 
+void EvaluationStats::countList() {
+    episodes = static_cast<int>(list.size());
+    falls = 0;
+    double returnSum = 0, secondsSum = 0;
+    for (const TestEpisode& episode : list) {
+        falls += episode.end != sim::EpisodeEnd::None ? 1 : 0;
+        returnSum += episode.episodeReturn;
+        secondsSum += episode.seconds;
+    }
+    meanReturn = episodes > 0 ? returnSum / episodes : 0;
+    meanSeconds = episodes > 0 ? secondsSum / episodes : 0;
+}
+
 void evaluateActorFrom(sim::ImitationEnv& env, Actor& actor, const std::vector<double>& startTimes,
                        double seconds, EvaluationStats& stats) {
     Eigen::VectorXd state(env.stateSize()), rawAction(env.actionSize());
     Eigen::VectorXf stateFloat(env.stateSize()), actionFloat(env.actionSize());
-    double returnSum = stats.meanReturn * stats.episodes;
-    double secondsSum = stats.meanSeconds * stats.episodes;
     for (double startTime : startTimes) {
         env.reset(startTime);
         TestEpisode episode;
@@ -236,14 +247,9 @@ void evaluateActorFrom(sim::ImitationEnv& env, Actor& actor, const std::vector<d
             }
         }
         episode.seconds = env.episodeTime();
-        stats.falls += episode.end != sim::EpisodeEnd::None ? 1 : 0;
-        returnSum += episode.episodeReturn;
-        secondsSum += episode.seconds;
-        ++stats.episodes;
         stats.list.push_back(episode);
     }
-    stats.meanReturn = stats.episodes > 0 ? returnSum / stats.episodes : 0;
-    stats.meanSeconds = stats.episodes > 0 ? secondsSum / stats.episodes : 0;
+    stats.countList();
 }
 
 }  // namespace policy

@@ -78,6 +78,9 @@ struct EvaluationStats {
     double meanReturn = 0;          // undiscounted sum of rewards per episode
     double meanSeconds = 0;         // episode length [s]
     std::vector<TestEpisode> list;  // every episode, in the order of its start
+
+    // Sets the counts and means above from `list`, summed in its order.
+    void countList();
 };
 
 // Runs test episodes with the mean action of `actor` (raw state in, raw action out, the actor
